@@ -1,0 +1,4 @@
+/** Every migration, in order. Listed explicitly so the app, the CLI and the tests load the same classes. */
+import { Foundation1764000000000 } from './1764000000000-foundation.js';
+
+export const MIGRATIONS = [Foundation1764000000000];

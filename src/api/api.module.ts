@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config.js';
+import { TenancyModule } from '../tenancy/tenancy.module.js';
+import { formatGraphqlError } from './error-format.js';
+import { GraphqlIdeController } from './graphql-ide.controller.js';
+import { aliasLimit, costLimitPlugin, depthLimitRule } from './graphql-limits.js';
+import { HealthController } from './health.controller.js';
+import { TenancyResolver } from './tenancy.resolver.js';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    const production = config.env === 'production';
+    return {
+      module: ApiModule,
+      imports: [
+        TenancyModule,
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          // Code-first; the generated schema is committed and CI fails when it is stale.
+          autoSchemaFile: path.resolve('schema.gql'),
+          sortSchema: true,
+          path: '/graphql',
+          playground: false,
+          graphiql: false,
+          introspection: !production,
+          csrfPrevention: true,
+          allowBatchedHttpRequests: false,
+          includeStacktraceInErrorResponses: false,
+          context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
+          validationRules: [depthLimitRule(config.graphql.maxDepth), aliasLimit(config.graphql.maxAliases)],
+          plugins: [costLimitPlugin(config.graphql.maxCost)],
+          formatError: formatGraphqlError(logger, production),
+        }),
+      ],
+      controllers: [HealthController, ...(config.graphql.ide ? [GraphqlIdeController] : [])],
+      providers: [TenancyResolver],
+    };
+  }
+}
