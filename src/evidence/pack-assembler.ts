@@ -1,0 +1,194 @@
+/**
+ * Assembles one evidence pack: renders and signs every part, lists them in the signed manifest, and zips them as
+ * `patchproof-<packId>.zip`:
+ *
+ *   pack.pdf (signed), pack.xlsx, cases.csv, events.csv.gz, signing-cert.pem  ← listed in the manifest
+ *   manifest.json (RFC 8785), manifest.json.p7s (detached CMS over manifest.json)
+ *
+ * Parts are produced one after another so memory stays bounded (the event stream is read twice: once for
+ * events.csv.gz, once for the XLSX Events sheet up to its cap). Timings per part are returned for benchmarks.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { writePackArchive } from './archive.js';
+import { CASES_CSV_FILE, EVENTS_CSV_FILE, writeCasesCsv, writeEventsCsvGz } from './csv/pack-csv.js';
+import {
+  buildManifest,
+  canonicalManifestBytes,
+  MANIFEST_FILE,
+  type ManifestFile,
+  type PackManifest,
+} from './manifest.js';
+import type { EventStream, EvidencePackContent } from './pack-content.js';
+import { hostnamesByAsset } from './pack-tables.js';
+import { MANIFEST_SIGNATURE_FILE, signManifest } from './signing/manifest-signer.js';
+import {
+  addSignaturePlaceholder,
+  PDF_SIGNATURE_SUBFILTER,
+  signPdf,
+  type SignaturePlaceholder,
+  type SignaturePlaceholderInfo,
+} from './signing/pdf-signer.js';
+import { certificateChainPem, certificateCommonName, type SigningKey } from './signing/signing-keys.js';
+import { DEFAULT_EVENTS_CAP, writePackXlsx, XLSX_FILE } from './xlsx/pack-xlsx.writer.js';
+
+export const PDF_FILE = 'pack.pdf';
+export const CERTIFICATE_FILE = 'signing-cert.pem';
+
+export interface AssemblePackInput {
+  content: EvidencePackContent;
+  events: EventStream;
+  /** The PDF renderer; it must call `placeholder(doc)` on its open pdfkit document before `doc.end()`. */
+  renderPdf: (content: EvidencePackContent, placeholder: SignaturePlaceholder) => Promise<Buffer>;
+  key: SigningKey;
+  outDir: string;
+  eventsCap?: number;
+  /** When the pack is signed (PDF `/M`, CMS signingTime); defaults to the current time. */
+  signingTime?: Date;
+  /** Overrides of what the PDF signature dictionary says (reason, name, location, contact). */
+  signatureInfo?: Partial<SignaturePlaceholderInfo>;
+}
+
+export interface PackTimings {
+  eventsCsvMs: number;
+  xlsxMs: number;
+  casesCsvMs: number;
+  pdfRenderMs: number;
+  pdfSignMs: number;
+  hashMs: number;
+  manifestMs: number;
+  archiveMs: number;
+  totalMs: number;
+}
+
+export interface AssembledPack {
+  archivePath: string;
+  manifest: PackManifest;
+  /** Every file in the archive, the manifest and its signature included. */
+  files: ManifestFile[];
+  timings: PackTimings;
+}
+
+export function packArchiveName(packId: string): string {
+  // The id becomes a file name: refuse anything that could leave the output folder or confuse a shell.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(packId))
+    throw new Error(`pack id ${JSON.stringify(packId)} is not file-safe`);
+  return `patchproof-${packId}.zip`;
+}
+
+export async function assemblePack(input: AssemblePackInput): Promise<AssembledPack> {
+  const { content, events, key } = input;
+  const archivePath = join(input.outDir, packArchiveName(content.packId));
+  const signingTime = input.signingTime ?? new Date();
+  const started = performance.now();
+  const timings: Partial<PackTimings> = {};
+  const timed = async <T>(part: keyof PackTimings, work: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[part] = Math.round((performance.now() - t0) * 10) / 10;
+    }
+  };
+
+  await mkdir(input.outDir, { recursive: true });
+  const workDir = await mkdtemp(join(input.outDir, `.${content.packId}-`));
+  try {
+    const path = (name: string) => join(workDir, name);
+    const eventsCsv = await timed('eventsCsvMs', () =>
+      writeEventsCsvGz(events, path(EVENTS_CSV_FILE), { hostnames: hostnamesByAsset(content) }),
+    );
+    const xlsx = await timed('xlsxMs', () =>
+      writePackXlsx(content, events, path(XLSX_FILE), {
+        eventsCap: input.eventsCap ?? DEFAULT_EVENTS_CAP,
+        totalEvents: eventsCsv.rows,
+      }),
+    );
+    const casesCsv = await timed('casesCsvMs', () => writeCasesCsv(content, path(CASES_CSV_FILE)));
+
+    const placeholderInfo: SignaturePlaceholderInfo = {
+      reason: `Evidence pack ${content.packId}: ${content.client.name}, ${content.periodLabel}`,
+      name: certificateCommonName(key.certificate) || 'Patchproof',
+      location: content.tenant.name,
+      contactInfo: content.tenant.name,
+      signingTime,
+      ...input.signatureInfo,
+    };
+    let placed = 0;
+    const unsigned = await timed('pdfRenderMs', () =>
+      input.renderPdf(content, (doc) => {
+        placed++;
+        addSignaturePlaceholder(doc, placeholderInfo);
+      }),
+    );
+    if (placed !== 1)
+      throw new Error(`the PDF renderer called the signature placeholder ${placed} times, not once`);
+    const signedPdf = await timed('pdfSignMs', () => signPdf(unsigned, key, { signingTime }));
+    await writeFile(path(PDF_FILE), signedPdf);
+    await writeFile(path(CERTIFICATE_FILE), certificateChainPem(key));
+
+    const listed = [PDF_FILE, XLSX_FILE, CASES_CSV_FILE, EVENTS_CSV_FILE, CERTIFICATE_FILE];
+    const files = await timed('hashMs', () =>
+      Promise.all(listed.map((name) => describeFile(name, path(name)))),
+    );
+
+    const { manifest, manifestBytes, signature } = await timed('manifestMs', async () => {
+      const built = buildManifest({
+        content,
+        files,
+        keyId: key.keyId,
+        ledger: content.provenance.ledger,
+        counts: {
+          ...content.provenance.counts,
+          casesCsvRows: casesCsv.rows,
+          eventsCsvRows: eventsCsv.rows,
+          eventsXlsxRows: xlsx.eventRows,
+          eventsXlsxCapped: xlsx.capped,
+        },
+        certificateFile: CERTIFICATE_FILE,
+        manifestSignatureFile: MANIFEST_SIGNATURE_FILE,
+        pdfSubFilter: PDF_SIGNATURE_SUBFILTER,
+      });
+      const bytes = canonicalManifestBytes(built);
+      return { manifest: built, manifestBytes: bytes, signature: signManifest(bytes, key, signingTime) };
+    });
+
+    await timed('archiveMs', () =>
+      writePackArchive(
+        [
+          ...listed.map((name) => ({ name, path: path(name) })),
+          { name: MANIFEST_FILE, buffer: manifestBytes },
+          { name: MANIFEST_SIGNATURE_FILE, buffer: signature },
+        ],
+        archivePath,
+        { mtime: new Date(content.generatedAt) },
+      ),
+    );
+    timings.totalMs = Math.round((performance.now() - started) * 10) / 10;
+    return {
+      archivePath,
+      manifest,
+      files: [
+        ...files,
+        describeBuffer(MANIFEST_FILE, manifestBytes),
+        describeBuffer(MANIFEST_SIGNATURE_FILE, signature),
+      ],
+      timings: timings as PackTimings,
+    };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function describeFile(name: string, path: string): Promise<ManifestFile> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return { name, sha256: hash.digest('hex'), size: (await stat(path)).size };
+}
+
+function describeBuffer(name: string, bytes: Buffer): ManifestFile {
+  return { name, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+}

@@ -1,0 +1,198 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import ExcelJS from 'exceljs';
+import {
+  eventStreamOf,
+  samplePackEvents,
+  syntheticEventStream,
+} from '../../../test/fixtures/sample-pack-events.js';
+import { samplePackContent } from '../../../test/fixtures/sample-pack-content.js';
+import type { EvidencePackContent } from '../pack-content.js';
+import { caseCveRows } from '../pack-tables.js';
+import { SHEETS, writePackXlsx } from './pack-xlsx.writer.js';
+
+type FakeableAPI = NonNullable<
+  Extract<Parameters<typeof jest.useFakeTimers>[0], { doNotFake?: unknown }>['doNotFake']
+>[number];
+/** Fake only Date: streams need real timers and ticks. */
+const TIMERS: FakeableAPI[] = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+];
+
+let dir: string;
+beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'patchproof-xlsx-'))));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function open(path: string): Promise<ExcelJS.Workbook> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile(path);
+  return workbook;
+}
+
+/** Data rows below the header row, as arrays indexed by header name. */
+function table(sheet: ExcelJS.Worksheet, headerRow = 1): { header: string[]; rows: ExcelJS.Row[] } {
+  const header = (sheet.getRow(headerRow).values as unknown[]).slice(1).map(String);
+  const rows: ExcelJS.Row[] = [];
+  sheet.eachRow((row, number) => {
+    if (number > headerRow) rows.push(row);
+  });
+  return { header, rows };
+}
+
+function summaryRow(sheet: ExcelJS.Worksheet, label: string): ExcelJS.Row {
+  let found: ExcelJS.Row | undefined;
+  sheet.eachRow((row) => {
+    if (!found && row.getCell(1).value === label) found = row;
+  });
+  if (!found) throw new Error(`no row ${label}`);
+  return found;
+}
+
+describe('pack.xlsx', () => {
+  let content: EvidencePackContent;
+  let workbook: ExcelJS.Workbook;
+  let result: Awaited<ReturnType<typeof writePackXlsx>>;
+  const path = () => join(dir, 'pack.xlsx');
+
+  beforeAll(async () => {
+    content = samplePackContent();
+    const events = samplePackEvents(content);
+    result = await writePackXlsx(content, eventStreamOf(events), path(), { eventsCap: 100_000 });
+    workbook = await open(path());
+  });
+
+  it('has the sheets in order, each table with a frozen header and a filter', () => {
+    expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual([...SHEETS]);
+    for (const name of ['Controls', 'Findings', 'Cases', 'Events', 'Exceptions', 'Failed changes']) {
+      const sheet = workbook.getWorksheet(name)!;
+      expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+      expect(sheet.autoFilter).toBeTruthy();
+      expect(sheet.getRow(1).font?.bold).toBe(true);
+    }
+  });
+
+  it('writes cases as typed cells: dates are UTC dates, durations numbers of days, breaches filled', () => {
+    const { header, rows } = table(workbook.getWorksheet('Cases')!);
+    expect(rows).toHaveLength(caseCveRows(content).length);
+    const col = (name: string) => header.indexOf(name) + 1;
+    const breach = content.metrics.breaches.find((b) => b.remediatedAt !== undefined)!;
+    const breached = content.cases.find((c) => c.key === breach.caseKey)!;
+    const row = rows.find((r) => r.getCell(col('Case')).value === breach.caseKey)!;
+
+    const released = row.getCell(col('Released (UTC)'));
+    expect(released.value).toBeInstanceOf(Date);
+    expect((released.value as Date).getTime()).toBe(breached.releasedAt);
+    expect(released.numFmt).toBe('yyyy-mm-dd hh:mm');
+
+    const ttr = row.getCell(col('Days release to remediation'));
+    expect(typeof ttr.value).toBe('number');
+    expect(ttr.value).toBeCloseTo((breached.remediatedAt! - breached.releasedAt!) / 86_400_000, 6);
+    expect(ttr.numFmt).toBe('0.0');
+    expect(row.getCell(col('Days late')).value).toBe(breach.daysLate);
+    expect(row.getCell(col('Past due')).value).toBe(true);
+    expect(row.getCell(col('Hostname')).fill).toMatchObject({ type: 'pattern', pattern: 'solid' });
+
+    const onTime = rows.find((r) => r.getCell(col('Past due')).value === false)!;
+    expect(onTime.getCell(col('Hostname')).fill?.type).not.toBe('pattern');
+    expect(rows.filter((r) => r.getCell(col('Past due')).value === true).length).toBe(
+      caseCveRows(content).filter((r) => r.breach).length,
+    );
+  });
+
+  it('shows rates as percentages beside their numerator and denominator', () => {
+    const summary = workbook.getWorksheet('Summary')!;
+    const sla = summaryRow(summary, 'SLA compliance');
+    expect(sla.getCell(2).value).toBeCloseTo(content.metrics.slaCompliance.value!, 10);
+    expect(sla.getCell(2).numFmt).toBe('0.0%');
+    expect(sla.getCell(3).value).toBe(content.metrics.slaCompliance.numerator);
+    expect(sla.getCell(4).value).toBe(content.metrics.slaCompliance.denominator);
+    const critical = summaryRow(summary, 'critical');
+    expect(critical.getCell(2).value).toBe(content.metrics.ttrBySeverity.critical.count);
+    expect(critical.getCell(4).value).toBe(content.metrics.ttrBySeverity.critical.median);
+    expect(summaryRow(summary, 'SLA breaches').getCell(2).value).toBe(content.metrics.breaches.length);
+    const asOf = summaryRow(summary, 'As of (UTC)').getCell(2).value as Date;
+    expect(asOf.getTime()).toBe(content.asOf);
+  });
+
+  it('lists controls, findings, exceptions, failed changes and the change sample from the content', () => {
+    const results = content.controls.flatMap((control) => control.results);
+    expect(table(workbook.getWorksheet('Controls')!).rows).toHaveLength(results.length);
+    const findings = table(workbook.getWorksheet('Findings')!);
+    expect(findings.rows).toHaveLength(results.reduce((n, r) => n + r.findings.length, 0));
+    expect(table(workbook.getWorksheet('Exceptions')!).rows).toHaveLength(content.exceptions.length);
+    expect(table(workbook.getWorksheet('Failed changes')!).rows).toHaveLength(
+      content.failedAndRolledBack.length,
+    );
+    const sample = workbook.getWorksheet('Changes sample')!;
+    expect(sample.getCell('A1').text).toContain(content.changeSample.seed);
+    expect(table(sample, 2).rows).toHaveLength(content.changeSample.items.length);
+    const provenance = workbook.getWorksheet('Provenance')!;
+    expect(summaryRow(provenance, 'Ledger head hash').getCell(2).value).toBe(
+      content.provenance.ledger.headHash,
+    );
+  });
+
+  it('holds every event of a small period, without a cap note', () => {
+    const { header, rows } = table(workbook.getWorksheet('Events')!);
+    expect(result).toEqual({ eventRows: rows.length, capped: false, totalEvents: rows.length });
+    expect(rows).toHaveLength(content.provenance.counts.events);
+    expect(header[0]).toBe('Seq');
+    expect(rows[0].getCell(3).value).toBeInstanceOf(Date);
+  });
+
+  it('gives the same bytes for the same content under a pinned clock', async () => {
+    // exceljs stamps two parts with the current time before the writer can pin them; every other part carries
+    // the pack's generation time. With the clock pinned (as the determinism check D8 runs), the bytes repeat.
+    jest.useFakeTimers({ now: content.generatedAt, doNotFake: TIMERS });
+    try {
+      const write = async (name: string) => {
+        await writePackXlsx(content, eventStreamOf(samplePackEvents(content)), join(dir, name), {
+          eventsCap: 100_000,
+        });
+        return readFileSync(join(dir, name));
+      };
+      const first = await write('first.xlsx');
+      const second = await write('second.xlsx');
+      expect(second.equals(first)).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('pack.xlsx events cap', () => {
+  it('stops at the cap and says so above the header', async () => {
+    const content = samplePackContent();
+    const path = join(dir, 'capped.xlsx');
+    const result = await writePackXlsx(content, syntheticEventStream(1_250), path, { eventsCap: 1_000 });
+    expect(result).toEqual({ eventRows: 1_000, capped: true, totalEvents: 1_250 });
+    const sheet = (await open(path)).getWorksheet('Events')!;
+    expect(sheet.getCell('A1').text).toBe(
+      'This sheet shows the first 1,000 of 1,250 events of the period. Every event is in events.csv.gz.',
+    );
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
+    expect(sheet.getCell('A2').value).toBe('Seq');
+    expect(sheet.rowCount).toBe(1_002);
+    expect(sheet.getCell('A1002').value).toBe(1_000);
+  });
+
+  it('refuses to state a count the stream does not match', async () => {
+    await expect(
+      writePackXlsx(samplePackContent(), syntheticEventStream(10), join(dir, 'wrong.xlsx'), {
+        eventsCap: 100,
+        totalEvents: 12,
+      }),
+    ).rejects.toThrow(/expected 12 events/);
+  });
+});
