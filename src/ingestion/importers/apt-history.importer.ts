@@ -16,19 +16,18 @@
  */
 import type { EventDraft, EventKind, ImportOutcome, ImporterOptions } from '../patch-event.js';
 import {
-  MAX_RECORD_CHARS,
+  eachLine,
   excerpt,
   hostnameOption,
   makeLocal,
+  missingSettings,
   parseDebianPackage,
   isDebianVersion,
   runImport,
   sourceName,
-  splitLines,
   localToUtc,
   toRfc3339,
   timeZoneOption,
-  tooLongMessage,
   type Checked,
   type DebianPackage,
   type ImportCollector,
@@ -54,19 +53,12 @@ interface Stanza {
 
 export function parseAptHistory(input: string, options: ImporterOptions): ImportOutcome {
   return runImport(input, (collector) => {
-    const lines = splitLines(input);
-    collector.read = lines.length;
     const context = new StanzaContext(options, collector);
     let stanza: Stanza | undefined;
-    lines.forEach((text, i) => {
-      const line = i + 1;
+    eachLine(input, collector, (text, line) => {
       if (text.trim() === '') {
         if (stanza) context.finish(stanza);
         stanza = undefined;
-        return;
-      }
-      if (text.length > MAX_RECORD_CHARS) {
-        collector.problem(line, tooLongMessage(text.length));
         return;
       }
       const m = /^([A-Za-z][A-Za-z-]*):(?: (.*))?$/.exec(text);
@@ -113,12 +105,10 @@ class StanzaContext {
       return;
     }
     const end = stanza.fields.get('End-Date');
-    const missing = [this.zone, this.host].flatMap((setting) => (setting.ok ? [] : [setting.message]));
-    if (missing.length > 0) {
-      collector.problem(stanza.line, missing.join('; '));
+    if (!this.zone.ok || !this.host.ok) {
+      collector.problem(stanza.line, missingSettings(this.zone, this.host)!);
       return;
     }
-    if (!this.zone.ok || !this.host.ok) return;
     const startLocal = parseAptDate(start.value);
     if (!startLocal) {
       collector.problem(start.line, `Start-Date ${excerpt(start.value)} is not "YYYY-MM-DD  HH:MM:SS"`);

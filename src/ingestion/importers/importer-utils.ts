@@ -52,6 +52,10 @@ export class ImportCollector {
     else this.unlisted += 1;
   }
 
+  hasProblems(): boolean {
+    return this.problems.length > 0;
+  }
+
   outcome(): ImportOutcome {
     const problems = [...this.problems];
     if (this.unlisted > 0) {
@@ -75,9 +79,9 @@ export function runImport(input: string, body: (collector: ImportCollector) => v
 
 /** A short, printable quotation of input for a problem message (never the whole megabyte line). */
 export function excerpt(text: string, max = 60): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
   // eslint-disable-next-line no-control-regex
-  const printable = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
-  return JSON.stringify(printable.length > max ? `${printable.slice(0, max)}…` : printable);
+  return JSON.stringify(cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD'));
 }
 
 export function tooLongMessage(length: number): string {
@@ -85,17 +89,18 @@ export function tooLongMessage(length: number): string {
 }
 
 /**
- * Input no importer can read: empty, or binary rather than text (gzip not decompressed, UTF-16 read as UTF-8,
- * a database file). Binary is judged on the first 4 KiB only: a text log with zero-filled blocks after a crash
- * still parses up to them.
+ * Input no importer can read: empty, or binary rather than text (gzip not decompressed, UTF-16 read as UTF-8, a
+ * zip or database file). Binary is judged on the first line only: UTF-16 and binary formats have a NUL within
+ * their first bytes, while a text log with zero-filled blocks after a crash still parses up to them.
  */
 export function unreadableInputMessage(input: string): string | undefined {
-  if (input.trim() === '' || input.trim() === '\uFEFF') return 'empty input: nothing to import';
-  const head = input.slice(0, 4096);
-  if (head.startsWith('\u001f\uFFFD') || head.startsWith('\u001f\u008b')) {
+  if (stripBom(input).trim() === '') return 'empty input: nothing to import';
+  if (input.startsWith('\u001f\uFFFD') || input.startsWith('\u001f\u008b')) {
     return 'input is gzip-compressed: decompress it first (readMaybeGzip)';
   }
-  if (head.includes('\u0000'))
+  const newline = input.indexOf('\n');
+  const firstLine = input.slice(0, newline === -1 ? 512 : Math.min(newline, 512));
+  if (firstLine.includes('\u0000'))
     return 'input is binary (NUL bytes), not text: wrong file or encoding (UTF-16?)';
   return undefined;
 }
@@ -107,6 +112,23 @@ export function splitLines(input: string): string[] {
   const lines = text.split(/\r\n|\n|\r/);
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
+}
+
+/**
+ * Visits each line of a line-oriented log with its 1-based number; sets `read` to the line count. A line over
+ * MAX_RECORD_CHARS is a problem and is not visited.
+ */
+export function eachLine(
+  input: string,
+  collector: ImportCollector,
+  visit: (text: string, line: number) => void,
+): void {
+  const lines = splitLines(input);
+  collector.read = lines.length;
+  lines.forEach((text, i) => {
+    if (text.length > MAX_RECORD_CHARS) collector.problem(i + 1, tooLongMessage(text.length));
+    else visit(text, i + 1);
+  });
 }
 
 export function stripBom(text: string): string {
@@ -142,6 +164,12 @@ export function sourceName(options: ImporterOptions, fallback: string): string {
 export function hostnameOption(options: ImporterOptions, format: string): Checked<string> {
   const host = options.hostname?.trim();
   return host ? ok(host) : fail(`no hostname: pass --hostname (a ${format} file does not name its host)`);
+}
+
+/** The messages of the settings that are missing or invalid, joined; undefined when all are usable. */
+export function missingSettings(...settings: Checked<unknown>[]): string | undefined {
+  const messages = settings.flatMap((setting) => (setting.ok ? [] : [setting.message]));
+  return messages.length > 0 ? messages.join('; ') : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
