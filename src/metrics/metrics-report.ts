@@ -80,10 +80,39 @@ export interface MetricsReport {
   approvedBeforeDeploy: Rate;
   backupBeforeDeploy: Rate;
   postChangeVerification: Rate;
-  segregationOfDutiesViolations: { caseKey: string; hostname: string; patchId: string; actor: string; at: number }[];
-  emergencyChanges: { caseKey: string; hostname: string; patchId: string; deployedAt: number; approvedAt?: number; lagDays: number | null }[];
+  segregationOfDutiesViolations: {
+    caseKey: string;
+    hostname: string;
+    patchId: string;
+    actor: string;
+    at: number;
+  }[];
+  emergencyChanges: {
+    caseKey: string;
+    hostname: string;
+    patchId: string;
+    deployedAt: number;
+    approvedAt?: number;
+    lagDays: number | null;
+  }[];
   assetCoverage: Rate;
   /** Sum over cases of days exposed after a fix was available, including reopened intervals. */
   exposureWindowDays: DurationStats;
   trend: TrendPoint[];
+  /** The instant the period's state is judged at: min(asOf, period end − 1 ms). */
+  evaluatedAt?: number;
+  /** Open cases left out of SLA compliance: risk accepted by their due date and still valid at `evaluatedAt`. */
+  slaExcepted?: {
+    caseKey: string;
+    hostname: string;
+    patchId: string;
+    dueAt: number;
+    exceptionExpiresAt: string;
+  }[];
+  /** Cases of the period with no deadline under the policy, and why (e.g. `no release date`). */
+  noDeadline?: { caseKey: string; basis: string }[];
+  /** Cases of the period without the policy's clock start: left out of TTR, remediated-within and survival. */
+  withoutClockStart?: string[];
+  /** Inventory assets that sent no patch data in the period (a finding in itself). */
+  assetsNotReporting?: string[];
 }

@@ -22,6 +22,9 @@ export interface DeployAttempt {
   backupVerifiedAt?: number;
   verifiedAt?: number;
   rolledBackAt?: number;
+  /** First approval after `at` when none was in force before it (emergency change approved afterwards). */
+  retroApprovedAt?: number;
+  retroApprover?: string;
 }
 
 export interface RemediationCase {
@@ -54,7 +57,17 @@ export interface RemediationCase {
   supersededBy?: string;
   rollbacks: number[];
   attempts: DeployAttempt[];
-  exception?: EventException & { grantedAt: number; eventId: string };
+  /**
+   * When the item stopped being exposed, as of the fold's asOf: `remediatedAt`, or for `superseded_remediated`
+   * the closure in force (supersession, or an earlier deploy that a supersession kept closed). Undefined while open.
+   */
+  closedAt?: number;
+  /** Earliest `occurredAt` of the folded events: when the item is first known to exist. */
+  firstEventAt?: number;
+  /** Each rollback that reopened the item, to the closure that ended it (undefined: still open at asOf). */
+  reopenedIntervals?: { from: number; to?: number }[];
+  /** `endedAt`: an `exception_expired` event ended the latest grant (besides its own `expiresAt`). */
+  exception?: EventException & { grantedAt: number; eventId: string; endedAt?: number };
   state: CaseState;
   /** Ids of every event folded into this case, in fold order: the evidence trail. */
   eventIds: string[];

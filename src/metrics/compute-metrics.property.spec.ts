@@ -1,0 +1,300 @@
+/**
+ * Random event histories (every lifecycle kind, ties in time, late receipts, resends) against the promises the
+ * packs rest on: arrival order changes nothing, re-folding one case per arriving event (the service's incremental
+ * path) gives what the reference fold gives, and events received after asOf change nothing.
+ */
+import fc from 'fast-check';
+
+import { EVENT_KINDS, type EventKind, type LedgerEvent } from '../ingestion/patch-event.js';
+import type { VulnerabilityFact } from '../vulnerabilities/vulnerability-facts.js';
+import { computeMetrics, type MetricsInput } from './compute-metrics.js';
+import type { MetricsReport } from './metrics-report.js';
+import type { RemediationCase } from './remediation-case.js';
+import { caseKey, foldAll, foldRemediationCase, visibleAt } from './remediation-case.fold.js';
+import type { SlaPolicy } from './sla-policy.types.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const BASE = Date.parse('2026-09-01T00:00:00Z');
+const PERIOD = { from: Date.parse('2026-10-01T00:00:00Z'), to: Date.parse('2026-11-01T00:00:00Z') };
+
+const FACTS = new Map<string, VulnerabilityFact>([
+  [
+    'CVE-KEV',
+    {
+      cveId: 'CVE-KEV',
+      publishedAt: BASE - 20 * DAY,
+      cvss: [],
+      kev: {
+        cveId: 'CVE-KEV',
+        vendorProject: 'v',
+        product: 'p',
+        vulnerabilityName: 'n',
+        dateAdded: '2026-09-20',
+        dueDate: '2026-10-10',
+        knownRansomwareCampaignUse: 'Unknown',
+        catalogVersion: 'test',
+      },
+    },
+  ],
+  [
+    'CVE-HIGH',
+    {
+      cveId: 'CVE-HIGH',
+      publishedAt: BASE + 3 * DAY,
+      cvss: [
+        {
+          version: '3.1',
+          vector: 'CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:N',
+          baseScore: 8.1,
+          baseSeverity: 'high',
+          source: 'nvd@nist.gov',
+          type: 'Primary',
+        },
+      ],
+    },
+  ],
+]);
+
+const POLICY: SlaPolicy = {
+  key: 'prop-policy',
+  versions: [
+    {
+      key: 'prop-policy',
+      name: 'v1',
+      version: 1,
+      effectiveFrom: '2026-01-01',
+      clock: 'detection',
+      dayKind: 'business',
+      days: { critical: 10, high: 20, medium: 40, low: 60 },
+      kevDueDateWins: true,
+      description: 'property tests',
+      source: 'none',
+    },
+    {
+      key: 'prop-policy',
+      name: 'v2',
+      version: 2,
+      effectiveFrom: '2026-09-01',
+      clock: 'detection',
+      dayKind: 'calendar',
+      days: { critical: 7, high: 14 },
+      kevDueDateWins: true,
+      description: 'property tests',
+      source: 'none',
+    },
+  ],
+};
+
+/** Times on a coarse grid (half-days from September to mid-November) so that ties in occurredAt are frequent. */
+const instant = fc.integer({ min: 0, max: 150 }).map((half) => BASE + half * 12 * HOUR);
+
+/** Weighted towards the kinds that move state, so closures, reopenings and breaches are common. */
+const WEIGHTS: Record<EventKind, number> = {
+  detected: 4,
+  approved: 2,
+  scheduled: 1,
+  backup_verified: 1,
+  deployment_started: 1,
+  deployed: 5,
+  failed: 2,
+  rolled_back: 3,
+  verified: 1,
+  superseded: 1,
+  exception_granted: 1,
+  exception_expired: 1,
+};
+const kind = fc.oneof(...EVENT_KINDS.map((k) => ({ arbitrary: fc.constant(k), weight: WEIGHTS[k] })));
+
+const draft = fc.record({
+  kind,
+  occurredAt: instant,
+  delayHours: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 24 * 20 })),
+  clientId: fc.oneof(
+    { arbitrary: fc.constant('cl-1'), weight: 4 },
+    { arbitrary: fc.constant('cl-2'), weight: 1 },
+  ),
+  assetId: fc.constantFrom('as-1', 'as-2'),
+  patchId: fc.constantFrom('KB1', 'KB2'),
+  cves: fc.subarray(['CVE-KEV', 'CVE-HIGH', 'CVE-NONE']),
+  vendorSeverity: fc.option(fc.constantFrom('critical' as const, 'high' as const, 'low' as const), {
+    nil: undefined,
+  }),
+  actor: fc.option(fc.constantFrom('alice', 'bob'), { nil: undefined }),
+  emergency: fc.option(fc.boolean(), { nil: undefined }),
+  released: fc.option(instant, { nil: undefined }),
+  expiresInDays: fc.integer({ min: 1, max: 90 }),
+  sourceEventId: fc.integer({ min: 0, max: 400 }),
+});
+
+type Draft = typeof draft extends fc.Arbitrary<infer T> ? T : never;
+
+function toEvents(drafts: Draft[]): LedgerEvent[] {
+  return drafts.map((d, i) => {
+    const event: LedgerEvent = {
+      id: `ev-${i.toString().padStart(4, '0')}`,
+      tenantId: 'tn-1',
+      clientId: d.clientId,
+      assetId: d.assetId,
+      seq: i + 1,
+      kind: d.kind,
+      occurredAt: d.occurredAt,
+      receivedAt: d.occurredAt + d.delayHours * HOUR,
+      source: 'prop',
+      // Collisions are resends of the same record.
+      sourceEventId: `src-${d.sourceEventId}`,
+      patchId: d.patchId,
+      cveIds: d.cves,
+      hash: `h${i}`,
+    };
+    if (d.vendorSeverity !== undefined) event.vendorSeverity = d.vendorSeverity;
+    if (d.actor !== undefined) event.actor = d.actor;
+    if (d.emergency !== undefined) event.emergency = d.emergency;
+    if (d.released !== undefined) event.patchReleasedAt = d.released;
+    if (d.kind === 'superseded') event.supersededBy = 'KB9';
+    if (d.kind === 'exception_granted') {
+      event.exception = {
+        reason: 'r',
+        compensatingControls: ['c'],
+        owner: 'o',
+        approver: 'a',
+        expiresAt: new Date(d.occurredAt + d.expiresInDays * DAY).toISOString(),
+      };
+    }
+    return event;
+  });
+}
+
+const history = fc.array(draft, { minLength: 1, maxLength: 80, size: 'medium' }).map(toEvents);
+/** Report instants from before the period to well after it. */
+const asOfArb = fc.integer({ min: 20, max: 100 }).map((day) => BASE + day * DAY + 7 * HOUR);
+
+const HOSTNAMES = new Map([
+  ['as-1', 'srv-01'],
+  ['as-2', 'srv-02'],
+]);
+
+function metricsOf(cases: RemediationCase[], events: LedgerEvent[], asOf: number): MetricsReport {
+  const input: MetricsInput = {
+    cases,
+    events,
+    assetsInInventory: ['as-1', 'as-2', 'as-3'],
+    assetsReporting: [...new Set(events.filter((e) => visibleAt(e, asOf)).map((e) => e.assetId))],
+    period: PERIOD,
+    asOf,
+    policy: POLICY,
+    clientId: 'cl-1',
+  };
+  return computeMetrics(input);
+}
+
+const RUNS = { numRuns: 300 };
+
+describe('properties of the fold and the metrics', () => {
+  it('does not depend on arrival order', () => {
+    fc.assert(
+      fc.property(
+        history.chain((events) =>
+          fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length }), asOfArb),
+        ),
+        ([events, shuffled, asOf]) => {
+          const cases = foldAll(events, FACTS, asOf, HOSTNAMES);
+          const casesShuffled = foldAll(shuffled, FACTS, asOf, HOSTNAMES);
+          expect(casesShuffled).toEqual(cases);
+          expect(metricsOf([...casesShuffled].reverse(), shuffled, asOf)).toEqual(
+            metricsOf(cases, events, asOf),
+          );
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('re-folding the touched case as each event arrives gives the reference fold', () => {
+    fc.assert(
+      fc.property(
+        history.chain((events) =>
+          fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length }), asOfArb),
+        ),
+        ([events, arrival, asOf]) => {
+          // What the service keeps: each case's events, and each case folded when one of its events arrived.
+          const eventsByCase = new Map<string, LedgerEvent[]>();
+          const stored = new Map<string, RemediationCase>();
+          for (const e of arrival) {
+            const key = caseKey(e.clientId, e.assetId, e.patchId);
+            const caseEvents = [...(eventsByCase.get(key) ?? []), e];
+            eventsByCase.set(key, caseEvents);
+            if (caseEvents.some((x) => visibleAt(x, asOf))) {
+              stored.set(
+                key,
+                foldRemediationCase(caseEvents, FACTS, asOf, HOSTNAMES.get(e.assetId) ?? e.assetId),
+              );
+            }
+          }
+          const incremental = [...stored.keys()].sort().map((key) => stored.get(key));
+          expect(incremental).toEqual(foldAll(events, FACTS, asOf, HOSTNAMES));
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('ignores events received after asOf', () => {
+    fc.assert(
+      fc.property(history, history, asOfArb, (events, extra, asOf) => {
+        const late = extra.map((e, i) => ({
+          ...e,
+          id: `late-${i}`,
+          receivedAt: asOf + 1 + (e.receivedAt % DAY),
+        }));
+        const known = foldAll(events, FACTS, asOf, HOSTNAMES);
+        const withLate = [...events, ...late];
+        expect(foldAll(withLate, FACTS, asOf, HOSTNAMES)).toEqual(known);
+        expect(metricsOf(foldAll(withLate, FACTS, asOf, HOSTNAMES), withLate, asOf)).toEqual(
+          metricsOf(known, events, asOf),
+        );
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps every figure consistent with itself', () => {
+    fc.assert(
+      fc.property(history, asOfArb, (events, asOf) => {
+        const r = metricsOf(foldAll(events, FACTS, asOf, HOSTNAMES), events, asOf);
+        const rates = [
+          r.slaCompliance,
+          r.kevOnTime,
+          r.patchSuccess,
+          r.firstPassSuccess,
+          r.rollbackRate,
+          r.approvedBeforeDeploy,
+          r.backupBeforeDeploy,
+          r.postChangeVerification,
+          r.assetCoverage,
+          ...Object.values(r.remediatedWithin),
+        ];
+        for (const rate of rates) {
+          expect(rate.numerator).toBeGreaterThanOrEqual(0);
+          expect(rate.numerator).toBeLessThanOrEqual(rate.denominator);
+          expect(rate.value).toBe(rate.denominator === 0 ? null : rate.numerator / rate.denominator);
+        }
+        expect(r.breaches).toHaveLength(r.slaCompliance.denominator - r.slaCompliance.numerator);
+        for (const b of r.breaches) expect(b.daysLate).toBeGreaterThanOrEqual(1);
+        let previous = 1;
+        for (const p of r.survival) {
+          expect(p.survival).toBeLessThanOrEqual(previous);
+          expect(p.survival).toBeGreaterThanOrEqual(0);
+          previous = p.survival;
+        }
+        const open = Object.values(r.openBacklog).reduce((a, b) => a + b, 0);
+        const october = r.trend.find((p) => p.month === '2026-10');
+        if (october !== undefined) expect(october.openAtMonthEnd).toBe(open);
+        const censored = r.survival.reduce((n, p) => n + p.censored, 0);
+        expect(censored).toBeLessThanOrEqual(open);
+        expect(r.ttrBySeverity.all.count).toBe(r.survival.reduce((n, p) => n + p.events, 0));
+      }),
+      RUNS,
+    );
+  });
+});
