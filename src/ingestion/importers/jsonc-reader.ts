@@ -4,45 +4,57 @@
  * error). Written as a small parser rather than "strip, then JSON.parse" so that every object knows the line it
  * starts on: a problem in record 40 of a response is reported at its line, not at "position 18211".
  */
-import { excerpt, lineLocator, stripBom, type Checked } from './importer-utils.js';
+import { excerpt, lineLocator, stripBom } from './importer-utils.js';
 
 export interface JsoncDocument {
   value: unknown;
-  /** Line where an object or array of this document starts (1 if unknown). */
-  lineOf(node: unknown, key?: string): number;
+  /**
+   * Line where an object or array of this document starts, or where its property `key` / element `index` is
+   * written (1 if unknown).
+   */
+  lineOf(node: unknown, keyOrIndex?: string | number): number;
 }
 
 /** Deeper than any real API response; deeper input would only exhaust the stack. */
 const MAX_DEPTH = 128;
 
-export function parseJsonc(input: string): Checked<JsoncDocument> {
+export type JsoncResult = { ok: true; value: JsoncDocument } | { ok: false; message: string; line: number };
+
+export function parseJsonc(input: string): JsoncResult {
   const text = stripBom(input);
   const parser = new JsoncParser(text);
   try {
     const value = parser.document();
-    return { ok: true, value: { value, lineOf: (node, key) => parser.lineOf(node, key) } };
+    return { ok: true, value: { value, lineOf: (node, keyOrIndex) => parser.lineOf(node, keyOrIndex) } };
   } catch (error) {
-    if (error instanceof JsoncSyntaxError) return { ok: false, message: error.message };
+    if (error instanceof JsoncSyntaxError) return { ok: false, message: error.message, line: error.line };
     throw error;
   }
 }
 
-class JsoncSyntaxError extends Error {}
+class JsoncSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+  }
+}
 
 class JsoncParser {
   private pos = 0;
   private readonly lineAt: (offset: number) => number;
   private readonly starts = new WeakMap<object, number>();
-  private readonly keyLines = new WeakMap<object, Map<string, number>>();
+  private readonly keyLines = new WeakMap<object, Map<string | number, number>>();
 
   constructor(private readonly text: string) {
     this.lineAt = lineLocator(text);
   }
 
-  lineOf(node: unknown, key?: string): number {
+  lineOf(node: unknown, keyOrIndex?: string | number): number {
     if (typeof node !== 'object' || node === null) return 1;
-    if (key !== undefined) {
-      const line = this.keyLines.get(node)?.get(key);
+    if (keyOrIndex !== undefined) {
+      const line = this.keyLines.get(node)?.get(keyOrIndex);
       if (line !== undefined) return line;
     }
     return this.starts.get(node) ?? 1;
@@ -59,7 +71,7 @@ class JsoncParser {
     const line = this.lineAt(this.pos);
     const found =
       this.pos < this.text.length ? ` at ${excerpt(this.text.slice(this.pos, this.pos + 20))}` : '';
-    throw new JsoncSyntaxError(`invalid JSON at line ${line}: ${message}${found}`);
+    throw new JsoncSyntaxError(`invalid JSON at line ${line}: ${message}${found}`, line);
   }
 
   private skipSpace(): void {
@@ -121,7 +133,9 @@ class JsoncParser {
 
   private array(depth: number): unknown[] {
     const result: unknown[] = [];
+    const elements = new Map<number, number>();
     this.starts.set(result, this.lineAt(this.pos));
+    this.keyLines.set(result, elements);
     this.pos++;
     for (;;) {
       this.skipSpace();
@@ -129,6 +143,7 @@ class JsoncParser {
         this.pos++;
         return result;
       }
+      elements.set(result.length, this.lineAt(this.pos));
       result.push(this.value(depth + 1));
       this.skipSpace();
       if (this.text[this.pos] === ',') this.pos++;
@@ -138,7 +153,7 @@ class JsoncParser {
 
   private object(depth: number): Record<string, unknown> {
     const result: Record<string, unknown> = {};
-    const keys = new Map<string, number>();
+    const keys = new Map<string | number, number>();
     this.starts.set(result, this.lineAt(this.pos));
     this.keyLines.set(result, keys);
     this.pos++;
