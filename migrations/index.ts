@@ -1,4 +1,5 @@
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests load the same classes. */
 import { Foundation1764000000000 } from './1764000000000-foundation.js';
+import { EventLedger1764000000001 } from './1764000000001-event-ledger.js';
 
-export const MIGRATIONS = [Foundation1764000000000];
+export const MIGRATIONS = [Foundation1764000000000, EventLedger1764000000001];

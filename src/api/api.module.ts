@@ -4,7 +4,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config.js';
+import { IngestionModule } from '../ingestion/ingestion.module.js';
 import { TenancyModule } from '../tenancy/tenancy.module.js';
+import { EventsController } from './events.controller.js';
+import { IngestionResolver } from './ingestion.resolver.js';
 import { formatGraphqlError } from './error-format.js';
 import { GraphqlIdeController } from './graphql-ide.controller.js';
 import { aliasLimit, costLimitPlugin, depthLimitRule } from './graphql-limits.js';
@@ -19,6 +22,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         TenancyModule,
+        IngestionModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           // Code-first; the generated schema is committed and CI fails when it is stale.
@@ -37,8 +41,8 @@ export class ApiModule {
           formatError: formatGraphqlError(logger, production),
         }),
       ],
-      controllers: [HealthController, ...(config.graphql.ide ? [GraphqlIdeController] : [])],
-      providers: [TenancyResolver],
+      controllers: [HealthController, EventsController, ...(config.graphql.ide ? [GraphqlIdeController] : [])],
+      providers: [TenancyResolver, IngestionResolver],
     };
   }
 }

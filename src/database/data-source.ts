@@ -15,7 +15,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function dataSourceOptions(url: string, poolSize: number) {
+export function dataSourceOptions(url: string, poolSize: number, embedded = false) {
   return {
     type: 'postgres' as const,
     url,
@@ -27,8 +27,9 @@ export function dataSourceOptions(url: string, poolSize: number) {
     logging: false,
     extra: {
       max: poolSize,
-      // Fail fast when the database is away (the health check and the 503 path rely on it).
-      connectionTimeoutMillis: 5000,
+      // Fail fast when the server is away (the health check and the 503 path rely on it). The embedded database
+      // has one connection that every request queues for, so there a wait is normal, not an outage.
+      connectionTimeoutMillis: embedded ? 120_000 : 5000,
       idleTimeoutMillis: 30_000,
       application_name: 'patchproof',
     },
@@ -42,7 +43,7 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
     embedded = await startEmbeddedPostgres(config.pgliteDataDir);
     url = embedded.url;
   }
-  const dataSource = new DataSource(dataSourceOptions(url, embedded ? 1 : config.dbPoolSize));
+  const dataSource = new DataSource(dataSourceOptions(url, embedded ? 1 : config.dbPoolSize, Boolean(embedded)));
   try {
     await dataSource.initialize();
     if (config.migrationsRun) await dataSource.runMigrations({ transaction: 'each' });

@@ -25,7 +25,7 @@ export interface TestApp {
 
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const config = await freshDatabaseConfig(env);
-  const app = await createApp(config, createLogger('silent'));
+  const app = await createApp(config, createLogger(config.logLevel));
   await app.init();
   const server = app.getHttpServer();
   const tenancy = app.get(TenancyService);

@@ -15,7 +15,7 @@ export async function freshDatabaseConfig(overrides: Record<string, string> = {}
   const run = process.env.PATCHPROOF_TEST_RUN ?? `${Date.now().toString(36)}`;
   const env: Record<string, string | undefined> = {
     NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     PORT: '0',
     RATE_LIMIT_PER_MINUTE: '0',
     ...overrides,

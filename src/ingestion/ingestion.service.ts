@@ -1,0 +1,395 @@
+/**
+ * One path in for every event, whatever the transport: validate, resolve client and asset, de-duplicate, append to
+ * the tenant's hash chain under a per-tenant row lock, fold the touched remediation cases, commit, and only then
+ * answer. Batched (one statement per table per batch), because one transaction per event caps a tenant at a few
+ * hundred events per second (RELIABILITY.md).
+ */
+import crypto from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { withTenant } from '../database/tenant-scope.js';
+import { DomainError } from '../errors.js';
+import { requireRole, type Actor } from '../tenancy/actor.js';
+import { isUuid } from '../tenancy/tenancy.service.js';
+import { caseKey, caseStartedAt, foldRemediationCase } from '../metrics/remediation-case.fold.js';
+import type { RemediationCase } from '../metrics/remediation-case.js';
+import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
+import { parseRfc3339, validateEvent } from './event-input.js';
+import { canonicalJson, eventHash, GENESIS_PREV_HASH, rawPayloadDigest, verifyChain } from './ledger-hash.js';
+import { EVENT_COLUMNS, toLedgerEvent, type LedgerEventRow } from './ledger-rows.js';
+import type { EventDraft } from './patch-event.js';
+
+export const MAX_BATCH = 1000;
+/** A fold as of "now and forever": every stored event is visible. */
+const FOREVER = 8.64e15;
+
+export type EventResultStatus = 'accepted' | 'duplicate' | 'rejected';
+
+export interface EventResult {
+  index: number;
+  status: EventResultStatus;
+  seq?: number;
+  eventId?: string;
+  field?: string;
+  reason?: string;
+}
+
+export interface IngestReceipt {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** The ledger head after commit: keep it; a later verification against it detects truncation. */
+  headSeq: number;
+  headHash: string;
+  committedAt: string;
+}
+
+export interface IngestOutcome {
+  results: EventResult[];
+  receipt: IngestReceipt;
+}
+
+interface Pending {
+  index: number;
+  clientId: string;
+  draft: EventDraft;
+  digest: string;
+  occurredAt: number;
+}
+
+type Row = Record<string, any>;
+
+function digestOf(clientId: string, draft: EventDraft): string {
+  return crypto.createHash('sha256').update(canonicalJson({ clientId, ...draft })).digest('hex');
+}
+
+function msOrUndefined(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return Date.parse(`${v}T00:00:00Z`);
+  const r = parseRfc3339(v);
+  return typeof r === 'number' ? r : undefined;
+}
+
+@Injectable()
+export class IngestionService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly vulnerabilities: VulnerabilityService,
+  ) {}
+
+  /**
+   * Ingests up to MAX_BATCH events atomically: either the accepted ones are all committed, or (database error) the
+   * call fails and nothing is written. Results keep the input order.
+   */
+  async ingest(actor: Actor, inputs: unknown[], options: { defaultClientId?: string; now?: number } = {}): Promise<IngestOutcome> {
+    requireRole(actor, 'msp_admin', 'ingest');
+    if (inputs.length > MAX_BATCH) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${MAX_BATCH} events per batch (got ${inputs.length})`, { field: 'events' });
+    }
+    const now = options.now ?? Date.now();
+    const results: EventResult[] = new Array<EventResult>(inputs.length);
+    const pending: Pending[] = [];
+    inputs.forEach((input, index) => {
+      const v = validateEvent(input, now);
+      if (!v.ok) {
+        results[index] = { index, status: 'rejected', field: v.field, reason: v.reason };
+        return;
+      }
+      const clientId = v.clientId ?? options.defaultClientId;
+      if (!clientId || !isUuid(clientId)) {
+        results[index] = { index, status: 'rejected', field: 'clientId', reason: 'is required (no default client given)' };
+        return;
+      }
+      pending.push({ index, clientId, draft: v.draft, digest: digestOf(clientId, v.draft), occurredAt: parseRfc3339(v.draft.occurredAt) as number });
+    });
+
+    const receipt = await withTenant(this.dataSource, actor.tenantId, (em) => this.append(em, actor.tenantId, pending, results, now));
+    return { results, receipt };
+  }
+
+  private async append(em: EntityManager, tenantId: string, pending: Pending[], results: EventResult[], now: number): Promise<IngestReceipt> {
+    // The per-tenant lock: concurrent batches of one tenant queue here, so the chain never forks.
+    await em.query(`INSERT INTO ledger_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING`, [tenantId, GENESIS_PREV_HASH]);
+    const [head] = await em.query(`SELECT seq, hash FROM ledger_heads WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
+    let seq = Number(head.seq);
+    let prevHash: string = head.hash;
+    const firstSeq = seq + 1;
+
+    if (pending.length > 0) {
+      // Unknown clients are rejected (RLS makes another tenant's client unknown too).
+      const clientIds = [...new Set(pending.map((p) => p.clientId))];
+      const known = new Set<string>((await em.query(`SELECT id FROM clients WHERE id = ANY($1::uuid[])`, [clientIds])).map((r: Row) => r.id));
+      // Idempotency: (source, sourceEventId) already stored → duplicate if the body matches, conflict otherwise.
+      const existing = new Map<string, Row>();
+      const rows: Row[] = await em.query(
+        `SELECT e.source, e.source_event_id, e.body_digest, e.seq, e.id FROM events e
+         JOIN unnest($1::text[], $2::text[]) AS k(source, sid) ON e.source = k.source AND e.source_event_id = k.sid
+         WHERE e.tenant_id = $3`,
+        [pending.map((p) => p.draft.source), pending.map((p) => p.draft.sourceEventId), tenantId],
+      );
+      for (const r of rows) existing.set(`${r.source}\u0000${r.source_event_id}`, r);
+
+      const fresh: Pending[] = [];
+      for (const p of pending) {
+        if (!known.has(p.clientId)) {
+          results[p.index] = { index: p.index, status: 'rejected', field: 'clientId', reason: 'unknown client' };
+          continue;
+        }
+        const k = `${p.draft.source}\u0000${p.draft.sourceEventId}`;
+        const prior = existing.get(k);
+        if (prior) {
+          results[p.index] =
+            prior.body_digest === p.digest
+              ? { index: p.index, status: 'duplicate', seq: Number(prior.seq), eventId: prior.id }
+              : { index: p.index, status: 'rejected', field: 'sourceEventId', reason: `conflict: ${p.draft.source}/${p.draft.sourceEventId} was already stored with a different body` };
+          continue;
+        }
+        existing.set(k, { body_digest: p.digest, seq: 0, id: '' });
+        fresh.push(p);
+      }
+      // A duplicate inside this batch points at the seq its first copy is about to get.
+      const assetIds = await this.resolveAssets(em, tenantId, fresh);
+      const touched = new Set<string>();
+      const records: Row[] = [];
+      const receivedAt = now;
+      for (const p of fresh) {
+        const d = p.draft;
+        const assetId = assetIds.get(`${p.clientId}\u0000${d.asset.hostname.toLowerCase()}`)!;
+        const key = caseKey(p.clientId, assetId, d.patch.id);
+        seq += 1;
+        const id = crypto.randomUUID();
+        const event = {
+          tenantId,
+          seq,
+          clientId: p.clientId,
+          assetId,
+          kind: d.kind,
+          occurredAt: p.occurredAt,
+          receivedAt,
+          source: d.source,
+          sourceEventId: d.sourceEventId,
+          patchId: d.patch.id,
+          patchVendor: d.patch.vendor,
+          patchTitle: d.patch.title,
+          patchReleasedAt: msOrUndefined(d.patch.releasedAt),
+          cveIds: [...new Set(d.cveIds ?? [])].sort(),
+          vendorSeverity: d.vendorSeverity,
+          actor: d.actor,
+          changeTicket: d.changeTicket,
+          errorCode: d.errorCode,
+          ring: d.ring,
+          emergency: d.emergency === true ? true : undefined,
+          supersededBy: d.supersededBy,
+          exception: d.exception,
+          rawSha256: d.raw === undefined ? undefined : rawPayloadDigest(d.raw),
+        };
+        prevHash = eventHash(prevHash, event);
+        touched.add(key);
+        results[p.index] = { index: p.index, status: 'accepted', seq, eventId: id };
+        records.push({
+          tenant_id: tenantId,
+          seq,
+          id,
+          client_id: p.clientId,
+          asset_id: assetId,
+          case_key: key,
+          kind: d.kind,
+          occurred_at: new Date(p.occurredAt).toISOString(),
+          received_at: new Date(receivedAt).toISOString(),
+          source: d.source,
+          source_event_id: d.sourceEventId,
+          body_digest: p.digest,
+          patch_id: d.patch.id,
+          patch_vendor: d.patch.vendor ?? null,
+          patch_title: d.patch.title ?? null,
+          patch_released_at: event.patchReleasedAt === undefined ? null : new Date(event.patchReleasedAt).toISOString(),
+          cve_ids: event.cveIds,
+          vendor_severity: d.vendorSeverity ?? null,
+          actor: d.actor ?? null,
+          change_ticket: d.changeTicket ?? null,
+          error_code: d.errorCode ?? null,
+          ring: d.ring ?? null,
+          emergency: d.emergency === true,
+          superseded_by: d.supersededBy ?? null,
+          exception: d.exception ?? null,
+          raw: d.raw ?? null,
+          raw_sha256: event.rawSha256 ?? null,
+          hash: prevHash,
+        });
+      }
+      if (records.length > 0) {
+        await em.query(
+          `INSERT INTO events (tenant_id, seq, id, client_id, asset_id, case_key, kind, occurred_at, received_at, source,
+             source_event_id, body_digest, patch_id, patch_vendor, patch_title, patch_released_at, cve_ids,
+             vendor_severity, actor, change_ticket, error_code, ring, emergency, superseded_by, exception, raw, raw_sha256, hash)
+           SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(tenant_id uuid, seq bigint, id uuid, client_id uuid,
+             asset_id uuid, case_key text, kind text, occurred_at timestamptz, received_at timestamptz, source text,
+             source_event_id text, body_digest text, patch_id text, patch_vendor text, patch_title text,
+             patch_released_at timestamptz, cve_ids text[], vendor_severity text, actor text, change_ticket text,
+             error_code text, ring text, emergency boolean, superseded_by text, exception jsonb, raw jsonb,
+             raw_sha256 text, hash text)`,
+          [JSON.stringify(records)],
+        );
+        await em.query(`UPDATE ledger_heads SET seq = $2, hash = $3, updated_at = now() WHERE tenant_id = $1`, [tenantId, seq, prevHash]);
+        await this.refoldCases(em, tenantId, [...touched]);
+      }
+    }
+    const counts = { accepted: 0, duplicates: 0, rejected: 0 };
+    for (const r of results) {
+      if (r.status === 'accepted') counts.accepted++;
+      else if (r.status === 'duplicate') counts.duplicates++;
+      else counts.rejected++;
+    }
+    return {
+      ...counts,
+      firstSeq: counts.accepted > 0 ? firstSeq : null,
+      lastSeq: counts.accepted > 0 ? seq : null,
+      headSeq: seq,
+      headHash: prevHash,
+      committedAt: new Date(now).toISOString(),
+    };
+  }
+
+  /** Finds or creates the asset of every event (unknown hostnames are created from the event). */
+  private async resolveAssets(em: EntityManager, tenantId: string, fresh: Pending[]): Promise<Map<string, string>> {
+    const wanted = new Map<string, Row>();
+    for (const p of fresh) {
+      const k = `${p.clientId}\u0000${p.draft.asset.hostname.toLowerCase()}`;
+      if (!wanted.has(k)) {
+        const a = p.draft.asset;
+        wanted.set(k, {
+          id: crypto.randomUUID(),
+          client_id: p.clientId,
+          hostname: a.hostname,
+          os: a.os ?? null,
+          ring: a.ring ?? p.draft.ring ?? 'production',
+          criticality: a.criticality ?? 'medium',
+          legacy: a.legacy ?? false,
+        });
+      }
+    }
+    const ids = new Map<string, string>();
+    if (wanted.size === 0) return ids;
+    const payload = JSON.stringify([...wanted.values()]);
+    await em.query(
+      `INSERT INTO assets (id, tenant_id, client_id, hostname, os, ring, criticality, legacy)
+       SELECT x.id, $2, x.client_id, x.hostname, x.os, x.ring, x.criticality, x.legacy
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, client_id uuid, hostname text, os text, ring text, criticality text, legacy boolean)
+       ON CONFLICT (tenant_id, client_id, lower(hostname)) DO NOTHING`,
+      [payload, tenantId],
+    );
+    const rows: Row[] = await em.query(
+      `SELECT a.id, a.client_id, lower(a.hostname) AS h FROM assets a
+       JOIN jsonb_to_recordset($1::jsonb) AS x(client_id uuid, hostname text) ON a.client_id = x.client_id AND lower(a.hostname) = lower(x.hostname)`,
+      [payload],
+    );
+    for (const r of rows) ids.set(`${r.client_id}\u0000${r.h}`, r.id);
+    return ids;
+  }
+
+  /** Re-folds the given cases from all their events (a case's events are few; the fold is order-independent). */
+  async refoldCases(em: EntityManager, tenantId: string, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const rows: Row[] = await em.query(
+      `SELECT ${EVENT_COLUMNS}, case_key, (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname
+       FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
+      [tenantId, keys],
+    );
+    const byCase = new Map<string, { events: LedgerEventRow[]; hostname: string }>();
+    const cves = new Set<string>();
+    for (const r of rows) {
+      const e = toLedgerEvent(r);
+      e.cveIds.forEach((c) => cves.add(c));
+      const g = byCase.get(r.case_key) ?? { events: [] as LedgerEventRow[], hostname: r.hostname as string };
+      g.events.push(e);
+      byCase.set(r.case_key, g);
+    }
+    const facts = await this.vulnerabilities.factsFor(em, [...cves]);
+    const folded = [...byCase.values()].map((g) => ({
+      fold: foldRemediationCase(g.events, facts, FOREVER, g.hostname),
+      maxOccurredAt: Math.max(...g.events.map((e) => e.occurredAt)),
+    }));
+    await upsertCases(em, folded);
+  }
+
+  /** Recomputes the tenant's hash chain from its stored events and names the first sequence that does not match. */
+  async verifyLedger(actor: Actor): Promise<LedgerVerification> {
+    return withTenant(this.dataSource, actor.tenantId, (em) => verifyTenantLedger(em, actor.tenantId));
+  }
+}
+
+export interface LedgerVerification {
+  ok: boolean;
+  eventsChecked: number;
+  headSeq: number;
+  headHash: string;
+  firstBadSeq: number | null;
+  reason: string | null;
+}
+
+/** Streams the chain in pages (bounded memory) and compares the end with the stored head. */
+export async function verifyTenantLedger(em: EntityManager, tenantId: string, upToSeq?: number): Promise<LedgerVerification> {
+  const [head] = await em.query(`SELECT seq, hash FROM ledger_heads WHERE tenant_id = $1`, [tenantId]);
+  const headSeq = head ? Number(head.seq) : 0;
+  const limit = upToSeq ?? headSeq;
+  let checkpoint = { seq: 0, hash: GENESIS_PREV_HASH };
+  let checked = 0;
+  const PAGE = 5000;
+  for (;;) {
+    const rows: Row[] = await em.query(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT ${PAGE}`,
+      [tenantId, checkpoint.seq, limit],
+    );
+    if (rows.length === 0) break;
+    const events = rows.map(toLedgerEvent);
+    const v = verifyChain(events, checkpoint);
+    if (!v.ok) {
+      return { ok: false, eventsChecked: checked + events.length, headSeq, headHash: head?.hash ?? GENESIS_PREV_HASH, firstBadSeq: v.firstBadSeq, reason: v.reason };
+    }
+    checked += events.length;
+    checkpoint = { seq: v.headSeq, hash: v.headHash };
+  }
+  if (checkpoint.seq !== limit) {
+    return { ok: false, eventsChecked: checked, headSeq, headHash: head?.hash, firstBadSeq: checkpoint.seq + 1, reason: `event ${checkpoint.seq + 1} is missing` };
+  }
+  if (upToSeq === undefined && head && checkpoint.hash !== head.hash) {
+    return { ok: false, eventsChecked: checked, headSeq, headHash: head.hash, firstBadSeq: headSeq, reason: 'the stored ledger head does not match the recomputed chain' };
+  }
+  return { ok: true, eventsChecked: checked, headSeq, headHash: checkpoint.hash, firstBadSeq: null, reason: null };
+}
+
+/** Writes folded cases (one statement). The jsonb holds the whole fold; columns hold what queries filter on. */
+export async function upsertCases(em: EntityManager, cases: { fold: RemediationCase; maxOccurredAt: number }[]): Promise<void> {
+  if (cases.length === 0) return;
+  const rows = cases.map(({ fold: c, maxOccurredAt }) => ({
+    tenant_id: c.tenantId,
+    case_key: c.key,
+    client_id: c.clientId,
+    asset_id: c.assetId,
+    patch_id: c.patchId,
+    state: c.state,
+    severity: c.severity.severity,
+    kev: c.kev,
+    cve_ids: c.cveIds,
+    started_at: new Date(caseStartedAt(c)).toISOString(),
+    remediated_at: c.remediatedAt === undefined ? null : new Date(c.remediatedAt).toISOString(),
+    kev_added_at: c.kevAddedAt === undefined ? null : new Date(c.kevAddedAt).toISOString(),
+    last_received_at: new Date(c.lastReceivedAt).toISOString(),
+    max_occurred_at: new Date(maxOccurredAt).toISOString(),
+    data: c,
+  }));
+  await em.query(
+    `INSERT INTO remediation_cases (tenant_id, case_key, client_id, asset_id, patch_id, state, severity, kev, cve_ids,
+       started_at, remediated_at, kev_added_at, last_received_at, max_occurred_at, data)
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(tenant_id uuid, case_key text, client_id uuid, asset_id uuid,
+       patch_id text, state text, severity text, kev boolean, cve_ids text[], started_at timestamptz,
+       remediated_at timestamptz, kev_added_at timestamptz, last_received_at timestamptz, max_occurred_at timestamptz, data jsonb)
+     ON CONFLICT (tenant_id, case_key) DO UPDATE SET state = excluded.state, severity = excluded.severity,
+       kev = excluded.kev, cve_ids = excluded.cve_ids, started_at = excluded.started_at,
+       remediated_at = excluded.remediated_at, kev_added_at = excluded.kev_added_at,
+       last_received_at = excluded.last_received_at, max_occurred_at = excluded.max_occurred_at, data = excluded.data`,
+    [JSON.stringify(rows)],
+  );
+}

@@ -1,0 +1,42 @@
+/** Mapping between event rows and LedgerEvent, shared by ingestion, verification, metrics and packs. */
+import type { EventKind, LedgerEvent, VendorSeverity } from './patch-event.js';
+
+export const EVENT_COLUMNS = `tenant_id, seq, id, client_id, asset_id, kind, occurred_at, received_at, source, source_event_id,
+  patch_id, patch_vendor, patch_title, patch_released_at, cve_ids, vendor_severity, actor, change_ticket, error_code,
+  ring, emergency, superseded_by, exception, raw_sha256, hash`;
+
+type Row = Record<string, any>;
+const ms = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : new Date(v as string).getTime());
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+export type LedgerEventRow = LedgerEvent & { rawSha256?: string };
+
+export function toLedgerEvent(r: Row): LedgerEventRow {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    clientId: r.client_id,
+    assetId: r.asset_id,
+    seq: Number(r.seq),
+    kind: r.kind as EventKind,
+    occurredAt: ms(r.occurred_at)!,
+    receivedAt: ms(r.received_at)!,
+    source: r.source,
+    sourceEventId: r.source_event_id,
+    patchId: r.patch_id,
+    patchVendor: opt(r.patch_vendor),
+    patchTitle: opt(r.patch_title),
+    patchReleasedAt: ms(r.patch_released_at),
+    cveIds: r.cve_ids ?? [],
+    vendorSeverity: opt(r.vendor_severity) as VendorSeverity | undefined,
+    actor: opt(r.actor),
+    changeTicket: opt(r.change_ticket),
+    errorCode: opt(r.error_code),
+    ring: opt(r.ring),
+    emergency: r.emergency === true ? true : undefined,
+    supersededBy: opt(r.superseded_by),
+    exception: opt(r.exception),
+    rawSha256: opt(r.raw_sha256),
+    hash: r.hash,
+  };
+}
