@@ -18,20 +18,18 @@ import type { EventDraft, EventKind, ImportOutcome, ImporterOptions } from '../p
 import {
   eachLine,
   excerpt,
-  hostnameOption,
-  makeLocal,
-  missingSettings,
-  parseDebianPackage,
+  hostSettings,
   isDebianVersion,
+  localToUtc,
+  parseDebianPackage,
+  parseTimestamp,
   runImport,
   sourceName,
-  localToUtc,
   toRfc3339,
-  timeZoneOption,
   type Checked,
   type DebianPackage,
+  type HostSettings,
   type ImportCollector,
-  type ZoneSetting,
   type Importer,
 } from './importer-utils.js';
 
@@ -83,8 +81,7 @@ export function parseAptHistory(input: string, options: ImporterOptions): Import
 
 class StanzaContext {
   private readonly source: string;
-  private readonly zone: ZoneSetting;
-  private readonly host: Checked<string>;
+  private readonly settings: Checked<HostSettings>;
   /** End of the previous run: orders a time that a DST fall-back makes ambiguous. */
   private previous: number | undefined;
 
@@ -93,8 +90,7 @@ class StanzaContext {
     private readonly collector: ImportCollector,
   ) {
     this.source = sourceName(options, FORMAT);
-    this.zone = timeZoneOption(options);
-    this.host = hostnameOption(options, 'apt history.log');
+    this.settings = hostSettings(options, 'apt history.log');
   }
 
   finish(stanza: Stanza): void {
@@ -105,10 +101,12 @@ class StanzaContext {
       return;
     }
     const end = stanza.fields.get('End-Date');
-    if (!this.zone.ok || !this.host.ok) {
-      collector.problem(stanza.line, missingSettings(this.zone, this.host)!);
+    const { settings } = this;
+    if (!settings.ok) {
+      collector.problem(stanza.line, settings.message);
       return;
     }
+    const { timeZone, hostname } = settings.value;
     const startLocal = parseAptDate(start.value);
     if (!startLocal) {
       collector.problem(start.line, `Start-Date ${excerpt(start.value)} is not "YYYY-MM-DD  HH:MM:SS"`);
@@ -126,8 +124,8 @@ class StanzaContext {
       collector.problem(end.line, `End-Date ${excerpt(end.value)} is not "YYYY-MM-DD  HH:MM:SS"`);
       return;
     }
-    const startedAt = localToUtc(startLocal.local, this.zone.value, this.previous);
-    const endedAt = localToUtc(endLocal.local, this.zone.value, startedAt);
+    const startedAt = localToUtc(startLocal.local, timeZone, this.previous);
+    const endedAt = localToUtc(endLocal.local, timeZone, startedAt);
     this.previous = endedAt;
 
     const error = stanza.fields.get('Error')?.value;
@@ -162,8 +160,8 @@ class StanzaContext {
           occurredAt: toRfc3339(endedAt),
           source: this.source,
           // From what apt wrote, not from the zone: re-importing with a corrected --tz keeps the ids.
-          sourceEventId: `${this.host.value}:apt:${startLocal.text}:${action.toLowerCase()}:${entry.pkg.fullName}`,
-          asset: { hostname: this.host.value },
+          sourceEventId: `${hostname}:apt:${startLocal.text}:${action.toLowerCase()}:${entry.pkg.fullName}`,
+          asset: { hostname },
           patch: {
             id: `${entry.pkg.name}@${change.version}`,
             title: `${entry.pkg.fullName} ${change.version}`,
@@ -245,18 +243,9 @@ function changeOf(
 
 /** `2024-03-12  06:25:01` (apt writes two spaces; one is accepted too). */
 function parseAptDate(value: string) {
-  const m = /^(\d{4})-(\d{2})-(\d{2}) {1,2}(\d{2}):(\d{2}):(\d{2})$/.exec(value);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const local = makeLocal(year, month, day, hour, minute, second);
-  return local ? { local, text: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}` } : undefined;
+  const m = /^(\d{4}-\d{2}-\d{2}) {1,2}(\d{2}:\d{2}:\d{2})$/.exec(value);
+  const local = m ? parseTimestamp(`${m[1]}T${m[2]}`)?.local : undefined;
+  return m && local ? { local, text: `${m[1]}T${m[2]}` } : undefined;
 }
 
 /** `alice (1000)` → `alice`. */

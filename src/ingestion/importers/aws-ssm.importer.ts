@@ -19,13 +19,12 @@ import type { EventDraft, EventKind, ImportOutcome, ImporterOptions } from '../p
 import {
   excerpt,
   parseInstant,
-  runImport,
   severityFromLabel,
   sourceName,
   toRfc3339,
   type Importer,
 } from './importer-utils.js';
-import { isRecord, parseJsonc, stringField } from './jsonc-reader.js';
+import { isRecord, runJsonImport, stringField } from './jsonc-reader.js';
 
 const FORMAT = 'aws-ssm';
 
@@ -47,13 +46,7 @@ const KIND_BY_STATE: Record<string, EventKind | null> = {
 
 export function parseAwsSsm(input: string, options: AwsSsmOptions): ImportOutcome {
   const source = sourceName(options, FORMAT);
-  return runImport(input, (collector) => {
-    const parsed = parseJsonc(input);
-    if (!parsed.ok) {
-      collector.problem(parsed.line, parsed.message);
-      return;
-    }
-    const doc = parsed.value;
+  return runJsonImport(input, (doc, collector) => {
     const pages = Array.isArray(doc.value) ? doc.value : [doc.value];
     const scannedAt = options.scannedAt?.trim() ? parseInstant(options.scannedAt) : undefined;
     const scanProblem =

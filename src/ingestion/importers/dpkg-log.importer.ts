@@ -22,15 +22,13 @@ import type { EventDraft, EventKind, ImportOutcome, ImporterOptions } from '../p
 import {
   eachLine,
   excerpt,
-  hostnameOption,
+  hostSettings,
   isDebianVersion,
   localToUtc,
-  makeLocal,
-  missingSettings,
   parseDebianPackage,
+  parseTimestamp,
   runImport,
   sourceName,
-  timeZoneOption,
   toRfc3339,
   type DebianPackage,
   type Importer,
@@ -38,15 +36,14 @@ import {
 
 const FORMAT = 'dpkg-log';
 
-const LINE = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) (\S+)(?: (.*))?$/;
+const LINE = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}) (\S+)(?: (.*))?$/;
 
 /** Lines read and passed over: they change no patch state. */
 const PASSED_OVER = new Set(['startup', 'configure', 'trigproc', 'conffile', 'purge']);
 
 export function parseDpkgLog(input: string, options: ImporterOptions): ImportOutcome {
   const source = sourceName(options, FORMAT);
-  const zone = timeZoneOption(options);
-  const host = hostnameOption(options, 'dpkg.log');
+  const settings = hostSettings(options, 'dpkg.log');
   return runImport(input, (collector) => {
     /** `pkg:arch` → version unpacked by an install/upgrade and not yet confirmed installed. */
     const pending = new Map<string, string>();
@@ -58,43 +55,33 @@ export function parseDpkgLog(input: string, options: ImporterOptions): ImportOut
         collector.problem(line, `not a dpkg.log line ("YYYY-MM-DD HH:MM:SS action …"): ${excerpt(text)}`);
         return;
       }
-      const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
-      const action = m[7];
-      const args = (m[8] ?? '').split(' ');
+      const action = m[3];
+      const args = (m[4] ?? '').split(' ');
       const change = readChange(action, args, pending);
       if (typeof change === 'string') {
         collector.problem(line, change);
         return;
       }
       if (!change) return;
-      const local = makeLocal(year, month, day, hour, minute, second);
+      const local = parseTimestamp(`${m[1]}T${m[2]}`)?.local;
       if (!local) {
-        collector.problem(
-          line,
-          `${m.slice(1, 4).join('-')} ${m.slice(4, 7).join(':')} is not a valid date and time`,
-        );
+        collector.problem(line, `${m[1]} ${m[2]} is not a valid date and time`);
         return;
       }
-      if (!zone.ok || !host.ok) {
-        collector.problem(line, missingSettings(zone, host)!);
+      if (!settings.ok) {
+        collector.problem(line, settings.message);
         return;
       }
-      const occurredAt = localToUtc(local, zone.value, previous);
+      const { timeZone, hostname } = settings.value;
+      const occurredAt = localToUtc(local, timeZone, previous);
       previous = occurredAt;
       const draft: EventDraft = {
         kind: change.kind,
         occurredAt: toRfc3339(occurredAt),
         source,
         // From what dpkg wrote, not from the zone: a re-import with a corrected --tz keeps the ids.
-        sourceEventId: `${host.value}:dpkg:${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}:${change.step}:${change.pkg.fullName}:${change.version}`,
-        asset: { hostname: host.value },
+        sourceEventId: `${hostname}:dpkg:${m[1]}T${m[2]}:${change.step}:${change.pkg.fullName}:${change.version}`,
+        asset: { hostname },
         patch: {
           id: `${change.pkg.name}@${change.version}`,
           title: `${change.pkg.fullName} ${change.version}`,

@@ -24,14 +24,13 @@ import {
   ok,
   parseTimestamp,
   resolveTimestamp,
-  runImport,
   severityFromCvss,
   sourceName,
   toRfc3339,
   type ImportCollector,
   type Importer,
 } from './importer-utils.js';
-import { isRecord, parseJsonc, stringField, type JsoncDocument } from './jsonc-reader.js';
+import { isRecord, runJsonImport, stringField, type JsoncDocument } from './jsonc-reader.js';
 
 const FORMAT = 'fleet';
 const FLEET_ZONE = ok('UTC');
@@ -48,13 +47,7 @@ interface Scope {
 
 export function parseFleet(input: string, options: ImporterOptions): ImportOutcome {
   const source = sourceName(options, FORMAT);
-  return runImport(input, (collector) => {
-    const parsed = parseJsonc(input);
-    if (!parsed.ok) {
-      collector.problem(parsed.line, parsed.message);
-      return;
-    }
-    const doc = parsed.value;
+  return runJsonImport(input, (doc, collector) => {
     const response = doc.value;
     if (!isRecord(response)) {
       collector.problem(1, 'not a Fleet API response: expected a JSON object');

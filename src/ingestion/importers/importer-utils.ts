@@ -166,10 +166,23 @@ export function hostnameOption(options: ImporterOptions, format: string): Checke
   return host ? ok(host) : fail(`no hostname: pass --hostname (a ${format} file does not name its host)`);
 }
 
-/** The messages of the settings that are missing or invalid, joined; undefined when all are usable. */
-export function missingSettings(...settings: Checked<unknown>[]): string | undefined {
-  const messages = settings.flatMap((setting) => (setting.ok ? [] : [setting.message]));
-  return messages.length > 0 ? messages.join('; ') : undefined;
+/** The messages of the settings that are missing or invalid, joined with "; ". */
+export function joinProblems(...settings: Checked<unknown>[]): string {
+  return settings.flatMap((setting) => (setting.ok ? [] : [setting.message])).join('; ');
+}
+
+/** Zone and host, for the host logs that carry neither (apt, dpkg, yum). */
+export interface HostSettings {
+  timeZone: string;
+  hostname: string;
+}
+
+export function hostSettings(options: ImporterOptions, format: string): Checked<HostSettings> {
+  const zone = timeZoneOption(options);
+  const host = hostnameOption(options, format);
+  return zone.ok && host.ok
+    ? ok({ timeZone: zone.value, hostname: host.value })
+    : fail(joinProblems(zone, host));
 }
 
 // ---------------------------------------------------------------------------------------------------------------

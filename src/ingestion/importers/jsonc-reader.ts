@@ -4,7 +4,8 @@
  * error). Written as a small parser rather than "strip, then JSON.parse" so that every object knows the line it
  * starts on: a problem in record 40 of a response is reported at its line, not at "position 18211".
  */
-import { excerpt, lineLocator, stripBom } from './importer-utils.js';
+import type { ImportOutcome } from '../patch-event.js';
+import { excerpt, lineLocator, runImport, stripBom, type ImportCollector } from './importer-utils.js';
 
 export interface JsoncDocument {
   value: unknown;
@@ -30,6 +31,18 @@ export function parseJsonc(input: string): JsoncResult {
     if (error instanceof JsoncSyntaxError) return { ok: false, message: error.message, line: error.line };
     throw error;
   }
+}
+
+/** Runs a JSON-format import: a document that does not parse is one problem, at the line where it breaks. */
+export function runJsonImport(
+  input: string,
+  body: (doc: JsoncDocument, collector: ImportCollector) => void,
+): ImportOutcome {
+  return runImport(input, (collector) => {
+    const parsed = parseJsonc(input);
+    if (parsed.ok) body(parsed.value, collector);
+    else collector.problem(parsed.line, parsed.message);
+  });
 }
 
 class JsoncSyntaxError extends Error {

@@ -18,13 +18,11 @@ import type { EventDraft, EventKind, ImportOutcome, ImporterOptions } from '../p
 import {
   eachLine,
   excerpt,
-  hostnameOption,
+  hostSettings,
   localToUtc,
-  missingSettings,
   parseTimestamp,
   runImport,
   sourceName,
-  timeZoneOption,
   toRfc3339,
   type Importer,
 } from './importer-utils.js';
@@ -37,8 +35,7 @@ const REMOVING = /^(?:e|d|erase|removed|remove|downgrade)$/i;
 
 export function parseYumHistory(input: string, options: ImporterOptions): ImportOutcome {
   const source = sourceName(options, FORMAT);
-  const zone = timeZoneOption(options);
-  const host = hostnameOption(options, 'yum history table');
+  const settings = hostSettings(options, 'yum history table');
   return runImport(input, (collector) => {
     let columns: string[] | undefined;
     eachLine(input, collector, (text, line) => {
@@ -93,18 +90,19 @@ export function parseYumHistory(input: string, options: ImporterOptions): Import
         );
         return;
       } else return; // Reinstall and the like: no change of version.
-      if (!zone.ok || !host.ok) {
-        collector.problem(line, missingSettings(zone, host)!);
+      if (!settings.ok) {
+        collector.problem(line, settings.message);
         return;
       }
-      const occurredAt = localToUtc(when.local, zone.value);
+      const { timeZone, hostname } = settings.value;
+      const occurredAt = localToUtc(when.local, timeZone);
       const actor = actorOf(cell('Login user'));
       const draft: EventDraft = {
         kind,
         occurredAt: toRfc3339(occurredAt),
         source,
-        sourceEventId: `${host.value}:yum-history:${id}`,
-        asset: { hostname: host.value },
+        sourceEventId: `${hostname}:yum-history:${id}`,
+        asset: { hostname },
         patch: { id: patchId, title: command ? `yum ${command}` : `yum transaction ${id}` },
         ...(actor !== undefined ? { actor } : {}),
         raw: text,

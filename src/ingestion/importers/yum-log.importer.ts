@@ -11,15 +11,14 @@ import type { EventDraft, ImportOutcome, ImporterOptions } from '../patch-event.
 import {
   eachLine,
   excerpt,
+  hostSettings,
+  joinProblems,
   fail,
-  hostnameOption,
   localToUtc,
   makeLocal,
-  missingSettings,
   ok,
   runImport,
   sourceName,
-  timeZoneOption,
   toRfc3339,
   type Checked,
   type Importer,
@@ -49,12 +48,8 @@ const ARCHES = new Set([
 
 export function parseYumLog(input: string, options: ImporterOptions): ImportOutcome {
   const source = sourceName(options, FORMAT);
-  const settings = [
-    timeZoneOption(options),
-    hostnameOption(options, 'yum.log'),
-    yearOption(options),
-  ] as const;
-  const [zone, host, firstYear] = settings;
+  const settings = hostSettings(options, 'yum.log');
+  const firstYear = yearOption(options);
   return runImport(input, (collector) => {
     const lastInstalled = new Map<string, string>();
     let year = firstYear.ok ? firstYear.value : 0;
@@ -89,24 +84,25 @@ export function parseYumLog(input: string, options: ImporterOptions): ImportOutc
         );
         return;
       }
-      if (!zone.ok || !host.ok || !firstYear.ok) {
-        collector.problem(line, missingSettings(...settings)!);
+      if (!settings.ok || !firstYear.ok) {
+        collector.problem(line, joinProblems(settings, firstYear));
         return;
       }
+      const { timeZone, hostname } = settings.value;
       const local = makeLocal(year, month, Number(m[2].trim()), Number(m[3]), Number(m[4]), Number(m[5]));
       if (!local) {
         collector.problem(line, `${m[1]} ${m[2].trim()} ${year} is not a date`);
         return;
       }
-      const occurredAt = localToUtc(local, zone.value, previous);
+      const occurredAt = localToUtc(local, timeZone, previous);
       previous = occurredAt;
       const stamp = `${year}-${String(month).padStart(2, '0')}-${m[2].trim().padStart(2, '0')}T${m[3]}:${m[4]}:${m[5]}`;
       const draft: EventDraft = {
         kind: action === 'Erased' ? 'rolled_back' : 'deployed',
         occurredAt: toRfc3339(occurredAt),
         source,
-        sourceEventId: `${host.value}:yum:${stamp}:${action.toLowerCase()}:${m[7]}`,
-        asset: { hostname: host.value },
+        sourceEventId: `${hostname}:yum:${stamp}:${action.toLowerCase()}:${m[7]}`,
+        asset: { hostname },
         patch: { id: `${pkg.name}@${version}`, title: m[7] },
         raw: text,
       };
