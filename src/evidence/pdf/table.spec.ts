@@ -1,0 +1,126 @@
+import PDFDocument from 'pdfkit';
+
+import { resolveFontFile } from './report-templates.js';
+import type { TableColumn, TableStyle } from './table.js';
+import { contentBottom, drawTable, TextMeasurer } from './table.js';
+
+const REGULAR = resolveFontFile('DejaVuSans.ttf');
+const BOLD = resolveFontFile('DejaVuSans-Bold.ttf');
+const style: TableStyle = {
+  regularFont: REGULAR,
+  boldFont: BOLD,
+  fontSize: 7,
+  textColor: '#000000',
+  mutedColor: '#666666',
+  headerBg: '#eeeeee',
+  ruleColor: '#cccccc',
+  stripeBg: '#f8f8f8',
+};
+
+interface Row {
+  id: string;
+  note: string;
+}
+const columns: TableColumn<Row>[] = [
+  { header: 'Row id', width: 1, value: (r) => r.id },
+  { header: 'Note', width: 3, value: (r) => r.note },
+];
+
+interface Drawn {
+  page: number;
+  text: string;
+  y: number;
+}
+
+/** Renders `rows` and records every text line the table wrote, with its page. */
+function renderRows(rows: Row[]): { drawn: Drawn[]; bottom: number; lineH: number; pages: number } {
+  const doc = new PDFDocument({ size: 'A4', margin: 50, bufferPages: true, font: REGULAR });
+  doc.on('data', () => undefined);
+  const drawn: Drawn[] = [];
+  const text = doc.text.bind(doc) as (
+    t: string,
+    x?: number,
+    y?: number,
+    o?: PDFKit.Mixins.TextOptions,
+  ) => Doc;
+  type Doc = PDFKit.PDFDocument;
+  doc.text = ((t: string, x?: number, y?: number, o?: PDFKit.Mixins.TextOptions) => {
+    drawn.push({ page: doc.bufferedPageRange().count, text: t, y: y ?? doc.y });
+    return text(t, x, y, o);
+  }) as Doc['text'];
+  doc.y = 700; // start near the bottom: the first row must not be orphaned from its header
+  drawTable(doc, columns, rows, style, { continuedLabel: 'Table (continued)' });
+  const pages = doc.bufferedPageRange().count;
+  const bottom = contentBottom(doc);
+  doc.end();
+  return { drawn, bottom, lineH: style.fontSize * 1.22, pages };
+}
+
+describe('drawTable', () => {
+  const rows: Row[] = Array.from({ length: 400 }, (_, i) => ({
+    id: `row-${i}`,
+    // every seventh row wraps onto several lines; a few carry an explicit line break
+    note:
+      i % 7 === 0
+        ? `long note ${i} `.repeat(30).trim()
+        : i % 11 === 0
+          ? `first line ${i}\nsecond line ${i}`
+          : `note ${i}`,
+  }));
+  const { drawn, bottom, lineH, pages } = renderRows(rows);
+
+  it('spans several pages and repeats the header row at the top of each', () => {
+    expect(pages).toBeGreaterThan(3);
+    for (let p = 1; p <= pages; p++) {
+      const onPage = drawn.filter((d) => d.page === p);
+      const firstRow = onPage.findIndex((d) => d.text.startsWith('row-'));
+      const before = onPage.slice(0, firstRow).map((d) => d.text);
+      expect(before).toContain('Row id');
+      expect(before).toContain('Note');
+      if (p > 1) expect(before[0]).toBe('Table (continued)');
+    }
+  });
+
+  it('never draws below the bottom margin (where the footer goes)', () => {
+    for (const d of drawn) expect(d.y + lineH).toBeLessThanOrEqual(bottom + 0.01);
+  });
+
+  it('never splits a row across pages, and keeps every row in order', () => {
+    for (let i = 0; i < rows.length; i++) {
+      const idPage = drawn.find((d) => d.text === `row-${i}`)!.page;
+      const notePages = new Set(
+        drawn
+          .filter((d) => new RegExp(`(^| )${i}$`).test(d.text) || d.text.includes(` ${i} `))
+          .map((d) => d.page),
+      );
+      expect([...notePages]).toEqual([idPage]);
+    }
+    const order = drawn.filter((d) => d.text.startsWith('row-')).map((d) => Number(d.text.slice(4)));
+    expect(order).toEqual(rows.map((_, i) => i));
+  });
+
+  it('wraps long cell text onto several lines instead of overflowing the column', () => {
+    const lines = drawn.filter((d) => d.text.includes('long note 0'));
+    expect(lines.length).toBeGreaterThan(2);
+  });
+});
+
+describe('TextMeasurer.wrap', () => {
+  const doc = new PDFDocument({ font: REGULAR });
+  const m = new TextMeasurer(doc);
+
+  it('breaks ids and hashes at punctuation first, then between characters', () => {
+    const lines = m.wrap('ws-réception-03', m.width('ws-réception-', REGULAR, 7) + 1, REGULAR, 7);
+    expect(lines).toEqual(['ws-réception-', '03']);
+    const hash = 'a'.repeat(64);
+    const parts = m.wrap(hash, 60, REGULAR, 7);
+    expect(parts.join('')).toBe(hash);
+    for (const p of parts) expect(m.width(p, REGULAR, 7)).toBeLessThanOrEqual(60);
+  });
+
+  it('fits text on one line with an ellipsis', () => {
+    const fitted = m.fit('Northwind Dental Group — October 2026', 60, REGULAR, 9);
+    expect(fitted.endsWith('…')).toBe(true);
+    expect(m.width(fitted, REGULAR, 9)).toBeLessThanOrEqual(60);
+  });
+});
