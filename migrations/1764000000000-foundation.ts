@@ -53,7 +53,9 @@ export class Foundation1764000000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         FOREIGN KEY (tenant_id, client_id) REFERENCES clients(tenant_id, id)
       )`);
-    await q.query(`CREATE UNIQUE INDEX assets_client_hostname ON assets (tenant_id, client_id, lower(hostname))`);
+    await q.query(
+      `CREATE UNIQUE INDEX assets_client_hostname ON assets (tenant_id, client_id, lower(hostname))`,
+    );
     await q.query(`
       CREATE TABLE api_keys (
         id uuid PRIMARY KEY,
@@ -85,7 +87,9 @@ export class Foundation1764000000000 implements MigrationInterface {
 
     await q.query(`ALTER TABLE tenants ENABLE ROW LEVEL SECURITY`);
     await q.query(`ALTER TABLE tenants FORCE ROW LEVEL SECURITY`);
-    await q.query(`CREATE POLICY tenant_isolation ON tenants USING (id = app_tenant_id()) WITH CHECK (id = app_tenant_id())`);
+    await q.query(
+      `CREATE POLICY tenant_isolation ON tenants USING (id = app_tenant_id()) WITH CHECK (id = app_tenant_id())`,
+    );
     for (const t of ['clients', 'assets', 'api_keys', 'access_log']) {
       await enableTenantRls(q, t);
     }

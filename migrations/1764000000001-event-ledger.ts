@@ -51,8 +51,12 @@ export class EventLedger1764000000001 implements MigrationInterface {
       BEGIN
         RAISE EXCEPTION 'events are append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
       END $$`);
-    await q.query(`CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only()`);
-    await q.query(`CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`);
+    await q.query(
+      `CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON events FOR EACH ROW EXECUTE FUNCTION events_append_only()`,
+    );
+    await q.query(
+      `CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION events_append_only()`,
+    );
 
     await q.query(`
       CREATE TABLE ledger_heads (
@@ -81,7 +85,9 @@ export class EventLedger1764000000001 implements MigrationInterface {
         data jsonb NOT NULL,
         PRIMARY KEY (tenant_id, case_key)
       )`);
-    await q.query(`CREATE INDEX cases_client_state ON remediation_cases (tenant_id, client_id, state, severity)`);
+    await q.query(
+      `CREATE INDEX cases_client_state ON remediation_cases (tenant_id, client_id, state, severity)`,
+    );
     await q.query(`CREATE INDEX cases_cves ON remediation_cases USING gin (cve_ids)`);
 
     for (const t of ['events', 'ledger_heads', 'remediation_cases']) await enableTenantRls(q, t);
@@ -130,7 +136,9 @@ export class EventLedger1764000000001 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE feed_imports, epss_scores, nvd_cves, kev_entries, remediation_cases, ledger_heads, events`);
+    await q.query(
+      `DROP TABLE feed_imports, epss_scores, nvd_cves, kev_entries, remediation_cases, ledger_heads, events`,
+    );
     await q.query(`DROP FUNCTION events_append_only()`);
   }
 }

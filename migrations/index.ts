@@ -1,5 +1,6 @@
 /** Every migration, in order. Listed explicitly so the app, the CLI and the tests load the same classes. */
 import { Foundation1764000000000 } from './1764000000000-foundation.js';
 import { EventLedger1764000000001 } from './1764000000001-event-ledger.js';
+import { PoliciesAndPacks1764000000002 } from './1764000000002-policies-and-packs.js';
 
-export const MIGRATIONS = [Foundation1764000000000, EventLedger1764000000001];
+export const MIGRATIONS = [Foundation1764000000000, EventLedger1764000000001, PoliciesAndPacks1764000000002];

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import { ApiModule } from './api/api.module.js';
 import { APP_CONFIG, type AppConfig } from './config.js';
 import { DatabaseModule } from './database/database.module.js';
+import { LOGGER } from './logger.js';
 
-export const LOGGER = Symbol('LOGGER');
 
 @Module({})
 export class AppModule {

@@ -13,3 +13,6 @@ export const REDACT_PATHS = [
 export function createLogger(level: string): Logger {
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'patchproof' } });
 }
+
+/** Nest token for the process logger (provided by AppModule). */
+export const LOGGER = Symbol('LOGGER');

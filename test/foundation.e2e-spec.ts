@@ -13,11 +13,18 @@ describe('service foundation (e2e)', () => {
     t = await startTestApp();
     a = await t.tenant('Harbor IT');
     b = await t.tenant('Rival MSP');
-    const c = await t.gql(a.token, `mutation { createClient(input: {name: "Northwind Dental", frameworks: [hipaa, pci_dss], timeZone: "America/Chicago"}) { id frameworks } }`);
+    const c = await t.gql(
+      a.token,
+      `mutation { createClient(input: {name: "Northwind Dental", frameworks: [hipaa, pci_dss], timeZone: "America/Chicago"}) { id frameworks } }`,
+    );
     expect(c.errors).toBeUndefined();
     clientA = c.data.createClient.id;
     expect(c.data.createClient.frameworks).toEqual(['hipaa', 'pci_dss']);
-    const as = await t.gql(a.token, `mutation($c: ID!) { createAsset(input: {clientId: $c, hostname: "srv-zürich-01", criticality: "critical", legacy: true}) { id hostname } }`, { c: clientA });
+    const as = await t.gql(
+      a.token,
+      `mutation($c: ID!) { createAsset(input: {clientId: $c, hostname: "srv-zürich-01", criticality: "critical", legacy: true}) { id hostname } }`,
+      { c: clientA },
+    );
     expect(as.errors).toBeUndefined();
     assetA = as.data.createAsset.id;
   });
@@ -35,7 +42,11 @@ describe('service foundation (e2e)', () => {
   });
 
   it('lets tenant A read its own client and asset', async () => {
-    const r = await t.gql(a.token, `query($c: ID!) { client(id: $c) { name } assets(clientId: $c) { hostname legacy } }`, { c: clientA });
+    const r = await t.gql(
+      a.token,
+      `query($c: ID!) { client(id: $c) { name } assets(clientId: $c) { hostname legacy } }`,
+      { c: clientA },
+    );
     expect(r.data.client.name).toBe('Northwind Dental');
     expect(r.data.assets).toEqual([{ hostname: 'srv-zürich-01', legacy: true }]);
   });
@@ -49,10 +60,16 @@ describe('service foundation (e2e)', () => {
     expect(one.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const assets = await t.gql(b.token, `query($c: ID!) { assets(clientId: $c) { id } }`, { c: clientA });
     expect(assets.errors?.[0].extensions?.code).toBe('NOT_FOUND');
-    const asset = await t.gql(b.token, `mutation($c: ID!) { createAsset(input: {clientId: $c, hostname: "intruder"}) { id } }`, { c: clientA });
+    const asset = await t.gql(
+      b.token,
+      `mutation($c: ID!) { createAsset(input: {clientId: $c, hostname: "intruder"}) { id } }`,
+      { c: clientA },
+    );
     expect(asset.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const keys = await t.gql(a.token, `{ apiKeys { id } }`);
-    const revoke = await t.gql(b.token, `mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, { k: keys.data.apiKeys[0].id });
+    const revoke = await t.gql(b.token, `mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, {
+      k: keys.data.apiKeys[0].id,
+    });
     expect(revoke.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const still = await t.gql(a.token, `{ tenant { id } }`);
     expect(still.data.tenant.id).toBe(a.id);
@@ -74,12 +91,21 @@ describe('service foundation (e2e)', () => {
   });
 
   it('scopes a client_viewer key to its one client', async () => {
-    const other = await t.gql(a.token, `mutation { createClient(input: {name: "Contoso Pharmacy", frameworks: [pci_dss]}) { id } }`);
-    const k = await t.gql(a.token, `mutation($c: ID!) { createApiKey(input: {role: client_viewer, clientId: $c, label: "officer"}) { token key { role } } }`, { c: clientA });
+    const other = await t.gql(
+      a.token,
+      `mutation { createClient(input: {name: "Contoso Pharmacy", frameworks: [pci_dss]}) { id } }`,
+    );
+    const k = await t.gql(
+      a.token,
+      `mutation($c: ID!) { createApiKey(input: {role: client_viewer, clientId: $c, label: "officer"}) { token key { role } } }`,
+      { c: clientA },
+    );
     const viewer = k.data.createApiKey.token as string;
     const list = await t.gql(viewer, `{ clients { name } }`);
     expect(list.data.clients).toEqual([{ name: 'Northwind Dental' }]);
-    const sibling = await t.gql(viewer, `query($c: ID!) { client(id: $c) { id } }`, { c: other.data.createClient.id });
+    const sibling = await t.gql(viewer, `query($c: ID!) { client(id: $c) { id } }`, {
+      c: other.data.createClient.id,
+    });
     expect(sibling.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const write = await t.gql(viewer, `mutation { createClient(input: {name: "x", frameworks: []}) { id } }`);
     expect(write.errors?.[0].extensions?.code).toBe('FORBIDDEN');
@@ -88,27 +114,43 @@ describe('service foundation (e2e)', () => {
   it('refuses unknown, malformed, revoked and expired keys with an authentication error', async () => {
     const none = await t.gql(null, `{ tenant { id } }`);
     expect(none.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    const bogus = await t.gql('ppk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA000000', `{ tenant { id } }`);
+    const bogus = await t.gql(
+      'ppk_0000000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA000000',
+      `{ tenant { id } }`,
+    );
     expect(bogus.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     const k = await t.gql(a.token, `mutation { createApiKey(input: {role: ingest}) { token key { id } } }`);
     const ingest = k.data.createApiKey.token as string;
     expect((await t.gql(ingest, `{ tenant { id } }`)).errors).toBeUndefined();
-    await t.gql(a.token, `mutation($k: ID!) { revokeApiKey(id: $k) { revokedAt } }`, { k: k.data.createApiKey.key.id });
+    await t.gql(a.token, `mutation($k: ID!) { revokeApiKey(id: $k) { revokedAt } }`, {
+      k: k.data.createApiKey.key.id,
+    });
     const revoked = await t.gql(ingest, `{ tenant { id } }`);
     expect(revoked.status).toBeLessThan(500);
     expect(revoked.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     const ds = t.app.get(DataSource);
-    const aud = await t.gql(a.token, `mutation($c: ID!, $e: DateTime!) { createApiKey(input: {role: auditor, clientId: $c, expiresAt: $e}) { token key { id } } }`, { c: clientA, e: new Date(Date.now() + 3600_000).toISOString() });
-    await ds.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [aud.data.createApiKey.key.id]);
+    const aud = await t.gql(
+      a.token,
+      `mutation($c: ID!, $e: DateTime!) { createApiKey(input: {role: auditor, clientId: $c, expiresAt: $e}) { token key { id } } }`,
+      { c: clientA, e: new Date(Date.now() + 3600_000).toISOString() },
+    );
+    await ds.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      aud.data.createApiKey.key.id,
+    ]);
     const expired = await t.gql(aud.data.createApiKey.token, `{ clients { id } }`);
     expect(expired.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 
   it('stores only the hash of a key', async () => {
-    const k = await t.gql(a.token, `mutation { createApiKey(input: {role: ingest, label: "rmm"}) { token key { id } } }`);
+    const k = await t.gql(
+      a.token,
+      `mutation { createApiKey(input: {role: ingest, label: "rmm"}) { token key { id } } }`,
+    );
     const token = k.data.createApiKey.token as string;
     const ds = t.app.get(DataSource);
-    const [row] = await ds.query(`SELECT row_to_json(k)::text AS j FROM api_keys k WHERE id = $1`, [k.data.createApiKey.key.id]);
+    const [row] = await ds.query(`SELECT row_to_json(k)::text AS j FROM api_keys k WHERE id = $1`, [
+      k.data.createApiKey.key.id,
+    ]);
     expect(row.j).not.toContain(token.slice(21, 53));
   });
 
@@ -133,12 +175,18 @@ describe('service foundation (e2e)', () => {
   });
 
   it('blocks GET and text/plain GraphQL requests without a preflight header (CSRF)', async () => {
-    const res = await t.http.post('/graphql').set('content-type', 'text/plain').send('{"query":"{ tenant { id } }"}');
+    const res = await t.http
+      .post('/graphql')
+      .set('content-type', 'text/plain')
+      .send('{"query":"{ tenant { id } }"}');
     expect(res.status).toBe(400);
   });
 
   it('masks unexpected errors and keeps domain errors readable', async () => {
-    const r = await t.gql(a.token, `mutation { createClient(input: {name: "Bad zone", frameworks: [hipaa], timeZone: "Mars/Olympus"}) { id } }`);
+    const r = await t.gql(
+      a.token,
+      `mutation { createClient(input: {name: "Bad zone", frameworks: [hipaa], timeZone: "Mars/Olympus"}) { id } }`,
+    );
     expect(r.errors?.[0].message).toBe('timeZone: unknown IANA time zone "Mars/Olympus"');
     expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'timeZone' });
   });

@@ -4,7 +4,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config.js';
+import { EvidenceModule } from '../evidence/evidence.module.js';
 import { IngestionModule } from '../ingestion/ingestion.module.js';
+import { EvidenceResolver } from './evidence.resolver.js';
+import { PacksController } from './packs.controller.js';
 import { TenancyModule } from '../tenancy/tenancy.module.js';
 import { EventsController } from './events.controller.js';
 import { IngestionResolver } from './ingestion.resolver.js';
@@ -12,6 +15,7 @@ import { formatGraphqlError } from './error-format.js';
 import { GraphqlIdeController } from './graphql-ide.controller.js';
 import { aliasLimit, costLimitPlugin, depthLimitRule } from './graphql-limits.js';
 import { HealthController } from './health.controller.js';
+import { JSONScalar } from './models/json.scalar.js';
 import { TenancyResolver } from './tenancy.resolver.js';
 
 @Module({})
@@ -23,6 +27,7 @@ export class ApiModule {
       imports: [
         TenancyModule,
         IngestionModule,
+        EvidenceModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           // Code-first; the generated schema is committed and CI fails when it is stale.
@@ -35,14 +40,20 @@ export class ApiModule {
           csrfPrevention: true,
           allowBatchedHttpRequests: false,
           includeStacktraceInErrorResponses: false,
+          resolvers: { JSON: JSONScalar },
           context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
           validationRules: [depthLimitRule(config.graphql.maxDepth), aliasLimit(config.graphql.maxAliases)],
           plugins: [costLimitPlugin(config.graphql.maxCost)],
           formatError: formatGraphqlError(logger, production),
         }),
       ],
-      controllers: [HealthController, EventsController, ...(config.graphql.ide ? [GraphqlIdeController] : [])],
-      providers: [TenancyResolver, IngestionResolver],
+      controllers: [
+        HealthController,
+        EventsController,
+        PacksController,
+        ...(config.graphql.ide ? [GraphqlIdeController] : []),
+      ],
+      providers: [TenancyResolver, IngestionResolver, EvidenceResolver],
     };
   }
 }

@@ -36,10 +36,18 @@ export function formatGraphqlError(logger: Logger, production: boolean) {
       return { message, locations: formatted.locations, extensions: { code } };
     }
     if (isDatabaseUnavailable(original)) {
-      return { message: 'database unavailable, retry later', path: formatted.path, extensions: { code: 'UNAVAILABLE' } };
+      return {
+        message: 'database unavailable, retry later',
+        path: formatted.path,
+        extensions: { code: 'UNAVAILABLE' },
+      };
     }
     const errorId = crypto.randomUUID();
     logger.error({ err: original, errorId, path: formatted.path }, 'unhandled GraphQL error');
-    return { message: 'internal error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR', errorId } };
+    return {
+      message: 'internal error',
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+    };
   };
 }

@@ -7,7 +7,12 @@ import { Controller, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config.js';
 import { DomainError, isDatabaseUnavailable } from '../errors.js';
-import { IngestionService, MAX_BATCH, type EventResult, type IngestReceipt } from '../ingestion/ingestion.service.js';
+import {
+  IngestionService,
+  MAX_BATCH,
+  type EventResult,
+  type IngestReceipt,
+} from '../ingestion/ingestion.service.js';
 import { requireRole, type Actor } from '../tenancy/actor.js';
 import { CurrentActor } from '../tenancy/auth.guard.js';
 import { parseJsonStrict } from './strict-json.js';
@@ -44,7 +49,11 @@ export class EventsController {
     let batch: { line: number; value: unknown }[] = [];
     let pre: EventResult[] = [];
     const flush = async () => {
-      const out = await this.ingestion.ingest(actor, batch.map((b) => b.value), { defaultClientId: clientId });
+      const out = await this.ingestion.ingest(
+        actor,
+        batch.map((b) => b.value),
+        { defaultClientId: clientId },
+      );
       // Merge parse failures and ingest results back into line order.
       const rows = [
         ...pre.map((r) => ({ line: r.index, ...r })),
@@ -65,10 +74,17 @@ export class EventsController {
       for await (const line of readLines(req, maxLineBytes)) {
         lineNo++;
         if (lineNo > maxLines) {
-          throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${maxLines} lines per request`, { line: lineNo });
+          throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${maxLines} lines per request`, {
+            line: lineNo,
+          });
         }
         if (line.text === null) {
-          pre.push({ index: lineNo, status: 'rejected', field: '(line)', reason: `longer than ${maxLineBytes} bytes` });
+          pre.push({
+            index: lineNo,
+            status: 'rejected',
+            field: '(line)',
+            reason: `longer than ${maxLineBytes} bytes`,
+          });
         } else if (line.text.trim() === '') {
           lineNo--; // blank lines (a trailing newline) are not events
           continue;
@@ -89,13 +105,18 @@ export class EventsController {
       const unavailable = isDatabaseUnavailable(err);
       if (!started) {
         if (domain) throw domain;
-        if (unavailable) throw new DomainError('UNAVAILABLE', 'database unavailable, retry later', { retryAfter: 2 });
+        if (unavailable)
+          throw new DomainError('UNAVAILABLE', 'database unavailable, retry later', { retryAfter: 2 });
         throw err;
       }
       write({
         error: {
           code: domain?.code ?? (unavailable ? 'UNAVAILABLE' : 'INTERNAL_SERVER_ERROR'),
-          message: domain?.message ?? (unavailable ? 'database unavailable, retry the lines not answered' : 'internal error; retry the lines not answered'),
+          message:
+            domain?.message ??
+            (unavailable
+              ? 'database unavailable, retry the lines not answered'
+              : 'internal error; retry the lines not answered'),
           afterLine: lineNo,
         },
       });
@@ -105,7 +126,10 @@ export class EventsController {
 }
 
 /** Splits a byte stream into UTF-8 lines without holding more than one line; over-long lines yield `text: null`. */
-export async function* readLines(stream: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<{ text: string | null }> {
+export async function* readLines(
+  stream: AsyncIterable<Buffer | string>,
+  maxLineBytes: number,
+): AsyncGenerator<{ text: string | null }> {
   let parts: Buffer[] = [];
   let size = 0;
   let tooLong = false;

@@ -11,7 +11,10 @@ import { Public } from '../tenancy/auth.guard.js';
 const require = createRequire(import.meta.url);
 const ASSETS: Record<string, string> = {
   'react.js': path.join(path.dirname(require.resolve('react/package.json')), 'umd/react.production.min.js'),
-  'react-dom.js': path.join(path.dirname(require.resolve('react-dom/package.json')), 'umd/react-dom.production.min.js'),
+  'react-dom.js': path.join(
+    path.dirname(require.resolve('react-dom/package.json')),
+    'umd/react-dom.production.min.js',
+  ),
   'graphiql.js': path.join(path.dirname(require.resolve('graphiql/package.json')), 'graphiql.min.js'),
   'graphiql.css': path.join(path.dirname(require.resolve('graphiql/package.json')), 'graphiql.min.css'),
 };

@@ -44,9 +44,12 @@ export function costLimitPlugin(maxCost: number): ApolloServerPlugin {
             estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
           });
           if (cost > maxCost) {
-            throw new GraphQLError(`Query too costly: estimated cost ${cost} exceeds the limit of ${maxCost}`, {
-              extensions: { code: 'QUERY_TOO_COSTLY', http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              `Query too costly: estimated cost ${cost} exceeds the limit of ${maxCost}`,
+              {
+                extensions: { code: 'QUERY_TOO_COSTLY', http: { status: 400 } },
+              },
+            );
           }
         },
       };

@@ -21,7 +21,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
       if (exception.code === 'RATE_LIMITED' || exception.code === 'UNAVAILABLE') {
         res.setHeader('Retry-After', String(exception.details.retryAfter ?? 1));
       }
-      res.status(exception.httpStatus).json({ error: { code: exception.code, message: exception.message, ...exception.details } });
+      res
+        .status(exception.httpStatus)
+        .json({ error: { code: exception.code, message: exception.message, ...exception.details } });
       return;
     }
     if (exception instanceof HttpException) {

@@ -22,7 +22,9 @@ export class TenancyResolver {
     return this.tenancy.tenant(actor);
   }
 
-  @Query(() => [ClientModel], { description: 'Clients the caller may see: all for msp_admin, one for scoped keys' })
+  @Query(() => [ClientModel], {
+    description: 'Clients the caller may see: all for msp_admin, one for scoped keys',
+  })
   clients(@CurrentActor() actor: Actor) {
     return this.tenancy.clients(actor);
   }
@@ -52,7 +54,9 @@ export class TenancyResolver {
     return this.tenancy.createAsset(actor, input);
   }
 
-  @Mutation(() => CreatedApiKeyModel, { description: 'Creates a key; the token is in the answer and never again' })
+  @Mutation(() => CreatedApiKeyModel, {
+    description: 'Creates a key; the token is in the answer and never again',
+  })
   createApiKey(@CurrentActor() actor: Actor, @Args('input') input: CreateApiKeyInput) {
     return this.tenancy.createApiKey(actor, input, new Date());
   }

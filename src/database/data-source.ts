@@ -43,7 +43,9 @@ export async function openDatabase(config: AppConfig): Promise<Database> {
     embedded = await startEmbeddedPostgres(config.pgliteDataDir);
     url = embedded.url;
   }
-  const dataSource = new DataSource(dataSourceOptions(url, embedded ? 1 : config.dbPoolSize, Boolean(embedded)));
+  const dataSource = new DataSource(
+    dataSourceOptions(url, embedded ? 1 : config.dbPoolSize, Boolean(embedded)),
+  );
   try {
     await dataSource.initialize();
     if (config.migrationsRun) await dataSource.runMigrations({ transaction: 'each' });

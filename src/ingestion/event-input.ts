@@ -25,7 +25,8 @@ const text = (max: number) =>
 /** Parses RFC 3339 with an offset to epoch ms, or explains why not. */
 export function parseRfc3339(value: string): number | string {
   const m = RFC3339.exec(value);
-  if (!m) return 'must be an RFC 3339 date-time with an offset, e.g. 2026-10-14T09:30:00Z or 2026-10-14T04:30:00-05:00';
+  if (!m)
+    return 'must be an RFC 3339 date-time with an offset, e.g. 2026-10-14T09:30:00Z or 2026-10-14T04:30:00-05:00';
   const [, y, mo, d, h, mi, s] = m.map(Number);
   if (y < 1970 || y > 9999) return 'year out of range (1970–9999)';
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return 'not a valid date-time';
@@ -45,9 +46,11 @@ const instant = z.string().transform((v, ctx) => {
   return v;
 });
 
-const dateOrInstant = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) || typeof parseRfc3339(v) === 'number', {
-  message: 'must be YYYY-MM-DD or an RFC 3339 date-time with an offset',
-});
+const dateOrInstant = z
+  .string()
+  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) || typeof parseRfc3339(v) === 'number', {
+    message: 'must be YYYY-MM-DD or an RFC 3339 date-time with an offset',
+  });
 
 export const eventInputSchema = z.strictObject({
   clientId: z.string().uuid('must be a client id (UUID)').optional(),
@@ -68,7 +71,10 @@ export const eventInputSchema = z.strictObject({
     title: text(1000).optional(),
     releasedAt: dateOrInstant.optional(),
   }),
-  cveIds: z.array(z.string().regex(CVE, 'must look like CVE-2024-12345')).max(200, 'at most 200 CVE ids').optional(),
+  cveIds: z
+    .array(z.string().regex(CVE, 'must look like CVE-2024-12345'))
+    .max(200, 'at most 200 CVE ids')
+    .optional(),
   vendorSeverity: z.enum(VENDOR_SEVERITIES).optional(),
   actor: text(200).optional(),
   changeTicket: text(200).optional(),
@@ -90,10 +96,13 @@ export const eventInputSchema = z.strictObject({
 
 export type EventInput = z.infer<typeof eventInputSchema>;
 
-export type ValidatedEvent = { ok: true; clientId?: string; draft: EventDraft } | { ok: false; field: string; reason: string };
+export type ValidatedEvent =
+  { ok: true; clientId?: string; draft: EventDraft } | { ok: false; field: string; reason: string };
 
 function pathOf(path: PropertyKey[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
 }
 
 /** Validates one event against the schema and the rules that cross fields. `now` is the server clock. */
@@ -109,7 +118,11 @@ export function validateEvent(input: unknown, now: number): ValidatedEvent {
   const e = parsed.data;
   const at = parseRfc3339(e.occurredAt) as number;
   if (at > now + MAX_FUTURE_SKEW_MS) {
-    return { ok: false, field: 'occurredAt', reason: 'more than 5 minutes in the future (check the clock or the offset)' };
+    return {
+      ok: false,
+      field: 'occurredAt',
+      reason: 'more than 5 minutes in the future (check the clock or the offset)',
+    };
   }
   if (e.kind === 'exception_granted' && !e.exception) {
     return { ok: false, field: 'exception', reason: 'is required for exception_granted' };
@@ -124,7 +137,8 @@ export function validateEvent(input: unknown, now: number): ValidatedEvent {
     } catch {
       return { ok: false, field: 'raw', reason: 'is not serializable JSON' };
     }
-    if (size > MAX_RAW_BYTES) return { ok: false, field: 'raw', reason: `larger than ${MAX_RAW_BYTES} bytes` };
+    if (size > MAX_RAW_BYTES)
+      return { ok: false, field: 'raw', reason: `larger than ${MAX_RAW_BYTES} bytes` };
   }
   const { clientId, ...draft } = e;
   return { ok: true, clientId, draft: draft as EventDraft };

@@ -62,7 +62,10 @@ interface Pending {
 type Row = Record<string, any>;
 
 function digestOf(clientId: string, draft: EventDraft): string {
-  return crypto.createHash('sha256').update(canonicalJson({ clientId, ...draft })).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(canonicalJson({ clientId, ...draft }))
+    .digest('hex');
 }
 
 function msOrUndefined(v: string | undefined): number | undefined {
@@ -83,10 +86,18 @@ export class IngestionService {
    * Ingests up to MAX_BATCH events atomically: either the accepted ones are all committed, or (database error) the
    * call fails and nothing is written. Results keep the input order.
    */
-  async ingest(actor: Actor, inputs: unknown[], options: { defaultClientId?: string; now?: number } = {}): Promise<IngestOutcome> {
+  async ingest(
+    actor: Actor,
+    inputs: unknown[],
+    options: { defaultClientId?: string; now?: number } = {},
+  ): Promise<IngestOutcome> {
     requireRole(actor, 'msp_admin', 'ingest');
     if (inputs.length > MAX_BATCH) {
-      throw new DomainError('PAYLOAD_TOO_LARGE', `at most ${MAX_BATCH} events per batch (got ${inputs.length})`, { field: 'events' });
+      throw new DomainError(
+        'PAYLOAD_TOO_LARGE',
+        `at most ${MAX_BATCH} events per batch (got ${inputs.length})`,
+        { field: 'events' },
+      );
     }
     const now = options.now ?? Date.now();
     const results: EventResult[] = new Array<EventResult>(inputs.length);
@@ -99,20 +110,44 @@ export class IngestionService {
       }
       const clientId = v.clientId ?? options.defaultClientId;
       if (!clientId || !isUuid(clientId)) {
-        results[index] = { index, status: 'rejected', field: 'clientId', reason: 'is required (no default client given)' };
+        results[index] = {
+          index,
+          status: 'rejected',
+          field: 'clientId',
+          reason: 'is required (no default client given)',
+        };
         return;
       }
-      pending.push({ index, clientId, draft: v.draft, digest: digestOf(clientId, v.draft), occurredAt: parseRfc3339(v.draft.occurredAt) as number });
+      pending.push({
+        index,
+        clientId,
+        draft: v.draft,
+        digest: digestOf(clientId, v.draft),
+        occurredAt: parseRfc3339(v.draft.occurredAt) as number,
+      });
     });
 
-    const receipt = await withTenant(this.dataSource, actor.tenantId, (em) => this.append(em, actor.tenantId, pending, results, now));
+    const receipt = await withTenant(this.dataSource, actor.tenantId, (em) =>
+      this.append(em, actor.tenantId, pending, results, now),
+    );
     return { results, receipt };
   }
 
-  private async append(em: EntityManager, tenantId: string, pending: Pending[], results: EventResult[], now: number): Promise<IngestReceipt> {
+  private async append(
+    em: EntityManager,
+    tenantId: string,
+    pending: Pending[],
+    results: EventResult[],
+    now: number,
+  ): Promise<IngestReceipt> {
     // The per-tenant lock: concurrent batches of one tenant queue here, so the chain never forks.
-    await em.query(`INSERT INTO ledger_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING`, [tenantId, GENESIS_PREV_HASH]);
-    const [head] = await em.query(`SELECT seq, hash FROM ledger_heads WHERE tenant_id = $1 FOR UPDATE`, [tenantId]);
+    await em.query(
+      `INSERT INTO ledger_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) ON CONFLICT DO NOTHING`,
+      [tenantId, GENESIS_PREV_HASH],
+    );
+    const [head] = await em.query(`SELECT seq, hash FROM ledger_heads WHERE tenant_id = $1 FOR UPDATE`, [
+      tenantId,
+    ]);
     let seq = Number(head.seq);
     let prevHash: string = head.hash;
     const firstSeq = seq + 1;
@@ -120,7 +155,11 @@ export class IngestionService {
     if (pending.length > 0) {
       // Unknown clients are rejected (RLS makes another tenant's client unknown too).
       const clientIds = [...new Set(pending.map((p) => p.clientId))];
-      const known = new Set<string>((await em.query(`SELECT id FROM clients WHERE id = ANY($1::uuid[])`, [clientIds])).map((r: Row) => r.id));
+      const known = new Set<string>(
+        (await em.query(`SELECT id FROM clients WHERE id = ANY($1::uuid[])`, [clientIds])).map(
+          (r: Row) => r.id,
+        ),
+      );
       // Idempotency: (source, sourceEventId) already stored → duplicate if the body matches, conflict otherwise.
       const existing = new Map<string, Row>();
       const rows: Row[] = await em.query(
@@ -134,7 +173,12 @@ export class IngestionService {
       const fresh: Pending[] = [];
       for (const p of pending) {
         if (!known.has(p.clientId)) {
-          results[p.index] = { index: p.index, status: 'rejected', field: 'clientId', reason: 'unknown client' };
+          results[p.index] = {
+            index: p.index,
+            status: 'rejected',
+            field: 'clientId',
+            reason: 'unknown client',
+          };
           continue;
         }
         const k = `${p.draft.source}\u0000${p.draft.sourceEventId}`;
@@ -143,7 +187,12 @@ export class IngestionService {
           results[p.index] =
             prior.body_digest === p.digest
               ? { index: p.index, status: 'duplicate', seq: Number(prior.seq), eventId: prior.id }
-              : { index: p.index, status: 'rejected', field: 'sourceEventId', reason: `conflict: ${p.draft.source}/${p.draft.sourceEventId} was already stored with a different body` };
+              : {
+                  index: p.index,
+                  status: 'rejected',
+                  field: 'sourceEventId',
+                  reason: `conflict: ${p.draft.source}/${p.draft.sourceEventId} was already stored with a different body`,
+                };
           continue;
         }
         existing.set(k, { body_digest: p.digest, seq: 0, id: '' });
@@ -204,7 +253,8 @@ export class IngestionService {
           patch_id: d.patch.id,
           patch_vendor: d.patch.vendor ?? null,
           patch_title: d.patch.title ?? null,
-          patch_released_at: event.patchReleasedAt === undefined ? null : new Date(event.patchReleasedAt).toISOString(),
+          patch_released_at:
+            event.patchReleasedAt === undefined ? null : new Date(event.patchReleasedAt).toISOString(),
           cve_ids: event.cveIds,
           vendor_severity: d.vendorSeverity ?? null,
           actor: d.actor ?? null,
@@ -232,7 +282,10 @@ export class IngestionService {
              raw_sha256 text, hash text)`,
           [JSON.stringify(records)],
         );
-        await em.query(`UPDATE ledger_heads SET seq = $2, hash = $3, updated_at = now() WHERE tenant_id = $1`, [tenantId, seq, prevHash]);
+        await em.query(
+          `UPDATE ledger_heads SET seq = $2, hash = $3, updated_at = now() WHERE tenant_id = $1`,
+          [tenantId, seq, prevHash],
+        );
         await this.refoldCases(em, tenantId, [...touched]);
       }
     }
@@ -253,7 +306,11 @@ export class IngestionService {
   }
 
   /** Finds or creates the asset of every event (unknown hostnames are created from the event). */
-  private async resolveAssets(em: EntityManager, tenantId: string, fresh: Pending[]): Promise<Map<string, string>> {
+  private async resolveAssets(
+    em: EntityManager,
+    tenantId: string,
+    fresh: Pending[],
+  ): Promise<Map<string, string>> {
     const wanted = new Map<string, Row>();
     for (const p of fresh) {
       const k = `${p.clientId}\u0000${p.draft.asset.hostname.toLowerCase()}`;
@@ -330,7 +387,11 @@ export interface LedgerVerification {
 }
 
 /** Streams the chain in pages (bounded memory) and compares the end with the stored head. */
-export async function verifyTenantLedger(em: EntityManager, tenantId: string, upToSeq?: number): Promise<LedgerVerification> {
+export async function verifyTenantLedger(
+  em: EntityManager,
+  tenantId: string,
+  upToSeq?: number,
+): Promise<LedgerVerification> {
   const [head] = await em.query(`SELECT seq, hash FROM ledger_heads WHERE tenant_id = $1`, [tenantId]);
   const headSeq = head ? Number(head.seq) : 0;
   const limit = upToSeq ?? headSeq;
@@ -346,22 +407,53 @@ export async function verifyTenantLedger(em: EntityManager, tenantId: string, up
     const events = rows.map(toLedgerEvent);
     const v = verifyChain(events, checkpoint);
     if (!v.ok) {
-      return { ok: false, eventsChecked: checked + events.length, headSeq, headHash: head?.hash ?? GENESIS_PREV_HASH, firstBadSeq: v.firstBadSeq, reason: v.reason };
+      return {
+        ok: false,
+        eventsChecked: checked + events.length,
+        headSeq,
+        headHash: head?.hash ?? GENESIS_PREV_HASH,
+        firstBadSeq: v.firstBadSeq,
+        reason: v.reason,
+      };
     }
     checked += events.length;
     checkpoint = { seq: v.headSeq, hash: v.headHash };
   }
   if (checkpoint.seq !== limit) {
-    return { ok: false, eventsChecked: checked, headSeq, headHash: head?.hash, firstBadSeq: checkpoint.seq + 1, reason: `event ${checkpoint.seq + 1} is missing` };
+    return {
+      ok: false,
+      eventsChecked: checked,
+      headSeq,
+      headHash: head?.hash,
+      firstBadSeq: checkpoint.seq + 1,
+      reason: `event ${checkpoint.seq + 1} is missing`,
+    };
   }
   if (upToSeq === undefined && head && checkpoint.hash !== head.hash) {
-    return { ok: false, eventsChecked: checked, headSeq, headHash: head.hash, firstBadSeq: headSeq, reason: 'the stored ledger head does not match the recomputed chain' };
+    return {
+      ok: false,
+      eventsChecked: checked,
+      headSeq,
+      headHash: head.hash,
+      firstBadSeq: headSeq,
+      reason: 'the stored ledger head does not match the recomputed chain',
+    };
   }
-  return { ok: true, eventsChecked: checked, headSeq, headHash: checkpoint.hash, firstBadSeq: null, reason: null };
+  return {
+    ok: true,
+    eventsChecked: checked,
+    headSeq,
+    headHash: checkpoint.hash,
+    firstBadSeq: null,
+    reason: null,
+  };
 }
 
 /** Writes folded cases (one statement). The jsonb holds the whole fold; columns hold what queries filter on. */
-export async function upsertCases(em: EntityManager, cases: { fold: RemediationCase; maxOccurredAt: number }[]): Promise<void> {
+export async function upsertCases(
+  em: EntityManager,
+  cases: { fold: RemediationCase; maxOccurredAt: number }[],
+): Promise<void> {
   if (cases.length === 0) return;
   const rows = cases.map(({ fold: c, maxOccurredAt }) => ({
     tenant_id: c.tenantId,

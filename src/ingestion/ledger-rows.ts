@@ -6,7 +6,8 @@ export const EVENT_COLUMNS = `tenant_id, seq, id, client_id, asset_id, kind, occ
   ring, emergency, superseded_by, exception, raw_sha256, hash`;
 
 type Row = Record<string, any>;
-const ms = (v: unknown): number | undefined => (v === null || v === undefined ? undefined : new Date(v as string).getTime());
+const ms = (v: unknown): number | undefined =>
+  v === null || v === undefined ? undefined : new Date(v as string).getTime();
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 export type LedgerEventRow = LedgerEvent & { rawSha256?: string };

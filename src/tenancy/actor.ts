@@ -29,7 +29,8 @@ export const READ_ROLES: Role[] = ['msp_admin', 'client_viewer', 'auditor'];
  */
 export function clientScope(actor: Actor, requestedClientId?: string | null): string | null {
   if (actor.clientId === null) return requestedClientId ?? null;
-  if (requestedClientId && requestedClientId !== actor.clientId) throw new DomainError('NOT_FOUND', 'client not found');
+  if (requestedClientId && requestedClientId !== actor.clientId)
+    throw new DomainError('NOT_FOUND', 'client not found');
   return actor.clientId;
 }
 

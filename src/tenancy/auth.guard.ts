@@ -23,7 +23,8 @@ export const Public = () => SetMetadata(PUBLIC, true);
 export type RequestWithActor = Request & { actor?: Actor; id?: unknown };
 
 export function requestOf(ctx: ExecutionContext): RequestWithActor {
-  if (ctx.getType<string>() === 'graphql') return GqlExecutionContext.create(ctx).getContext<{ req: RequestWithActor }>().req;
+  if (ctx.getType<string>() === 'graphql')
+    return GqlExecutionContext.create(ctx).getContext<{ req: RequestWithActor }>().req;
   return ctx.switchToHttp().getRequest<RequestWithActor>();
 }
 

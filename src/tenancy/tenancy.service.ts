@@ -28,7 +28,12 @@ export function isTimeZone(tz: string): boolean {
   }
 }
 
-const toTenant = (r: Row): Tenant => ({ id: r.id, name: r.name, timeZone: r.time_zone, createdAt: r.created_at });
+const toTenant = (r: Row): Tenant => ({
+  id: r.id,
+  name: r.name,
+  timeZone: r.time_zone,
+  createdAt: r.created_at,
+});
 const toClient = (r: Row): Client => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -102,7 +107,8 @@ function validateWindows(windows: MaintenanceWindowSpec[]): MaintenanceWindowSpe
       throw badInput(`maintenanceWindows[${i}].days`, 'ISO weekdays 1 (Monday) to 7 (Sunday)');
     }
     for (const k of ['start', 'end'] as const) {
-      if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(w[k])) throw badInput(`maintenanceWindows[${i}].${k}`, 'expected HH:MM');
+      if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(w[k]))
+        throw badInput(`maintenanceWindows[${i}].${k}`, 'expected HH:MM');
     }
   });
   return windows;
@@ -125,11 +131,10 @@ export class TenancyService {
     if (!isTimeZone(timeZone)) throw badInput('timeZone', `unknown IANA time zone "${timeZone}"`);
     const id = crypto.randomUUID();
     return this.dataSource.transaction(async (em) => {
-      const [row] = await em.query(`INSERT INTO tenants (id, name, time_zone) VALUES ($1, $2, $3) RETURNING *`, [
-        id,
-        name.trim(),
-        timeZone,
-      ]);
+      const [row] = await em.query(
+        `INSERT INTO tenants (id, name, time_zone) VALUES ($1, $2, $3) RETURNING *`,
+        [id, name.trim(), timeZone],
+      );
       const key = await this.insertKey(em, id, { role: 'msp_admin', label: 'bootstrap admin' });
       return { tenant: toTenant(row), token: key.token };
     });
@@ -141,11 +146,19 @@ export class TenancyService {
     const denied = new DomainError('UNAUTHENTICATED', 'invalid, expired or revoked API key');
     if (!parsed) throw denied;
     // Looked up as the owner: the tenant is not known until the key is found. Only the hash is compared.
-    const rows: Row[] = await this.dataSource.query(`SELECT * FROM api_keys WHERE public_id = $1`, [parsed.publicId]);
+    const rows: Row[] = await this.dataSource.query(`SELECT * FROM api_keys WHERE public_id = $1`, [
+      parsed.publicId,
+    ]);
     const key = rows[0];
     if (!key || !secretMatches(parsed.secret, key.secret_hash)) throw denied;
     if (key.revoked_at || (key.expires_at && new Date(key.expires_at) <= now)) throw denied;
-    return { tenantId: key.tenant_id, role: key.role, clientId: key.client_id, keyId: key.id, label: key.label };
+    return {
+      tenantId: key.tenant_id,
+      role: key.role,
+      clientId: key.client_id,
+      keyId: key.id,
+      label: key.label,
+    };
   }
 
   // --- tenant-scoped operations -------------------------------------------------------------------------------
@@ -168,7 +181,8 @@ export class TenancyService {
     const windows = validateWindows(input.maintenanceWindows ?? []);
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       const [dup] = await em.query(`SELECT 1 FROM clients WHERE name = $1`, [name]);
-      if (dup) throw new DomainError('CONFLICT', `a client named "${name}" already exists`, { field: 'name' });
+      if (dup)
+        throw new DomainError('CONFLICT', `a client named "${name}" already exists`, { field: 'name' });
       const [row] = await em.query(
         `INSERT INTO clients (id, tenant_id, name, frameworks, time_zone, maintenance_windows)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
@@ -211,10 +225,10 @@ export class TenancyService {
     }
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       await this.clientIn(em, input.clientId);
-      const [dup] = await em.query(`SELECT 1 FROM assets WHERE client_id = $1 AND lower(hostname) = lower($2)`, [
-        input.clientId,
-        hostname,
-      ]);
+      const [dup] = await em.query(
+        `SELECT 1 FROM assets WHERE client_id = $1 AND lower(hostname) = lower($2)`,
+        [input.clientId, hostname],
+      );
       if (dup) throw new DomainError('CONFLICT', `asset "${hostname}" already exists`, { field: 'hostname' });
       const [row] = await em.query(
         `INSERT INTO assets (id, tenant_id, client_id, hostname, os, ring, criticality, tags, legacy)
@@ -239,7 +253,9 @@ export class TenancyService {
     const scope = clientScope(actor, clientId);
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       const client = await this.clientIn(em, scope ?? clientId);
-      const rows: Row[] = await em.query(`SELECT * FROM assets WHERE client_id = $1 ORDER BY hostname`, [client.id]);
+      const rows: Row[] = await em.query(`SELECT * FROM assets WHERE client_id = $1 ORDER BY hostname`, [
+        client.id,
+      ]);
       return rows.map(toAsset);
     });
   }
@@ -249,7 +265,8 @@ export class TenancyService {
     if ((input.role === 'client_viewer' || input.role === 'auditor') && !input.clientId) {
       throw badInput('clientId', `a ${input.role} key is scoped to one client`);
     }
-    if (input.role === 'auditor' && !input.expiresAt) throw badInput('expiresAt', 'an auditor key must expire');
+    if (input.role === 'auditor' && !input.expiresAt)
+      throw badInput('expiresAt', 'an auditor key must expire');
     if (input.expiresAt && input.expiresAt <= now) throw badInput('expiresAt', 'must be in the future');
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       if (input.clientId) await this.clientIn(em, input.clientId);
@@ -299,15 +316,17 @@ export class TenancyService {
     });
   }
 
-  async recordAccess(actor: Actor, action: string, subjectId: string | null, detail: object = {}): Promise<void> {
+  async recordAccess(
+    actor: Actor,
+    action: string,
+    subjectId: string | null,
+    detail: object = {},
+  ): Promise<void> {
     await withTenant(this.dataSource, actor.tenantId, (em) =>
-      em.query(`INSERT INTO access_log (tenant_id, actor, action, subject_id, detail) VALUES ($1, $2, $3, $4, $5)`, [
-        actor.tenantId,
-        `${actor.role}:${actor.keyId}`,
-        action,
-        subjectId,
-        JSON.stringify(detail),
-      ]),
+      em.query(
+        `INSERT INTO access_log (tenant_id, actor, action, subject_id, detail) VALUES ($1, $2, $3, $4, $5)`,
+        [actor.tenantId, `${actor.role}:${actor.keyId}`, action, subjectId, JSON.stringify(detail)],
+      ),
     );
   }
 }

@@ -19,7 +19,11 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   /** A new tenant with its admin key. */
   tenant(name: string): Promise<{ id: string; token: string }>;
-  gql<T = any>(token: string | null, query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+  gql<T = any>(
+    token: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GqlResult<T>>;
   close(): Promise<void>;
 }
 

@@ -29,7 +29,10 @@ export class EventExceptionInput {
 @InputType({ description: 'One lifecycle event; see the README for the kinds and fields' })
 export class EventInput {
   @Field(() => ID, { nullable: true, description: 'Defaults to the batch clientId' }) clientId?: string;
-  @Field({ description: 'detected, approved, scheduled, backup_verified, deployment_started, deployed, failed, rolled_back, verified, superseded, exception_granted, exception_expired' })
+  @Field({
+    description:
+      'detected, approved, scheduled, backup_verified, deployment_started, deployed, failed, rolled_back, verified, superseded, exception_granted, exception_expired',
+  })
   kind: string;
   @Field({ description: 'RFC 3339 with an offset' }) occurredAt: string;
   @Field() source: string;
@@ -82,6 +85,7 @@ export class LedgerVerificationModel {
   @Field(() => Int) eventsChecked: number;
   @Field(() => Int) headSeq: number;
   @Field() headHash: string;
-  @Field(() => Int, { nullable: true, description: 'The first sequence number that does not verify' }) firstBadSeq: number | null;
+  @Field(() => Int, { nullable: true, description: 'The first sequence number that does not verify' })
+  firstBadSeq: number | null;
   @Field(() => String, { nullable: true }) reason: string | null;
 }

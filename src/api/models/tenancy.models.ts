@@ -8,7 +8,10 @@ export enum FrameworkEnum {
   pci_dss = 'pci-dss',
   sox_itgc = 'sox-itgc',
 }
-registerEnumType(FrameworkEnum, { name: 'Framework', description: `Frameworks a client can have in scope: ${CLIENT_FRAMEWORKS.join(', ')}` });
+registerEnumType(FrameworkEnum, {
+  name: 'Framework',
+  description: `Frameworks a client can have in scope: ${CLIENT_FRAMEWORKS.join(', ')}`,
+});
 
 export enum RoleEnum {
   msp_admin = 'msp_admin',
@@ -97,7 +100,8 @@ export class CreateAssetInput {
   @Field() hostname: string;
   @Field(() => String, { nullable: true }) os?: string | null;
   @Field(() => String, { nullable: true }) ring?: string | null;
-  @Field(() => String, { nullable: true, description: 'low, medium, high or critical' }) criticality?: string | null;
+  @Field(() => String, { nullable: true, description: 'low, medium, high or critical' }) criticality?:
+    string | null;
   @Field(() => [String], { nullable: true }) tags?: string[] | null;
   @Field(() => Boolean, { nullable: true }) legacy?: boolean | null;
 }
@@ -105,7 +109,9 @@ export class CreateAssetInput {
 @InputType()
 export class CreateApiKeyInput {
   @Field(() => RoleEnum) role: Role;
-  @Field(() => ID, { nullable: true, description: 'Required for client_viewer and auditor' }) clientId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'Required for client_viewer and auditor' }) clientId?:
+    string | null;
   @Field(() => String, { nullable: true }) label?: string | null;
-  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Required for auditor' }) expiresAt?: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Required for auditor' })
+  expiresAt?: Date | null;
 }

@@ -1,0 +1,469 @@
+/**
+ * Evidence packs end to end: a request records a queued pack and enqueues a job; the worker (or the CLI, inline)
+ * cuts the content as of the requested instant, renders and signs every part, and stores the archive immutably
+ * (written to a temporary name, then renamed; never regenerated in place: a new request makes a new pack).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DataSource, type EntityManager } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config.js';
+import { loadFrameworkCatalogs, type FrameworkCatalogs } from '../controls/catalog.js';
+import type { FrameworkId } from '../controls/control.types.js';
+import { withTenant } from '../database/tenant-scope.js';
+import { badInput, DomainError, notFound } from '../errors.js';
+import { verifyTenantLedger } from '../ingestion/ingestion.service.js';
+import { EVENT_COLUMNS, toLedgerEvent } from '../ingestion/ledger-rows.js';
+import type { LedgerEvent } from '../ingestion/patch-event.js';
+import { LOGGER } from '../logger.js';
+import type { Period } from '../metrics/metrics-report.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { clientScope, READ_ROLES, requireRole, type Actor } from '../tenancy/actor.js';
+import { isUuid } from '../tenancy/tenancy.service.js';
+import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
+import { buildPackContent } from './build-pack-content.js';
+import type { EvidencePackContent } from './pack-content.js';
+import { assemblePack, type PackTimings } from './pack-assembler.js';
+import { loadReportTemplates } from './pdf/report-templates.js';
+import { renderPackPdf } from './pdf/pack-pdf.renderer.js';
+import { SigningService } from './signing.service.js';
+import { verifyPack, type PackVerification } from './verify-pack.js';
+
+type Row = Record<string, any>;
+// Read from the working directory (the project root for npm scripts, the CLI and tests; dist/ has no package.json).
+const VERSION = (JSON.parse(fs.readFileSync(path.resolve('package.json'), 'utf8')) as { version: string }).version;
+
+export const PACK_FRAMEWORKS: FrameworkId[] = ['hipaa', 'pci-dss', 'sox-itgc', 'nist-800-53', 'cis-v8'];
+
+export interface PackRequest {
+  clientId: string;
+  period: Period;
+  frameworks?: FrameworkId[] | null;
+  policy?: string | null;
+  asOf?: number | null;
+  /** Scheduled runs pass `monthly:<client>:<YYYY-MM>:<policy@version>` so a rerun finds the existing pack. */
+  idempotencyKey?: string | null;
+}
+
+export interface EvidencePackRecord {
+  id: string;
+  tenantId: string;
+  clientId: string;
+  periodFrom: Date;
+  periodTo: Date;
+  frameworks: string[];
+  policyKey: string;
+  policyVersion: number | null;
+  asOf: Date;
+  status: 'queued' | 'running' | 'ready' | 'failed';
+  progress: number;
+  error: string | null;
+  archiveSha256: string | null;
+  archiveSize: number | null;
+  summary: Record<string, unknown> | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+const toRecord = (r: Row): EvidencePackRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  clientId: r.client_id,
+  periodFrom: r.period_from,
+  periodTo: r.period_to,
+  frameworks: r.frameworks,
+  policyKey: r.policy_key,
+  policyVersion: r.policy_version,
+  asOf: r.as_of,
+  status: r.status,
+  progress: r.progress,
+  error: r.error,
+  archiveSha256: r.archive_sha256,
+  archiveSize: r.archive_size === null ? null : Number(r.archive_size),
+  summary: r.summary,
+  createdAt: r.created_at,
+  finishedAt: r.finished_at,
+});
+
+@Injectable()
+export class EvidenceService {
+  private catalogs: FrameworkCatalogs | null = null;
+  private templates: ReturnType<typeof loadReportTemplates> | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
+    private readonly vulnerabilities: VulnerabilityService,
+    private readonly signing: SigningService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Catalogs and report templates are validated once; a broken one stops whoever asked with a clear message. */
+  frameworkCatalogs(): FrameworkCatalogs {
+    this.catalogs ??= loadFrameworkCatalogs(path.resolve('templates/frameworks'));
+    return this.catalogs;
+  }
+
+  private reportTemplates() {
+    this.templates ??= loadReportTemplates(path.resolve('templates/reports'));
+    return this.templates;
+  }
+
+  /** Records a queued pack (or returns the existing one for the same idempotency key). */
+  async request(actor: Actor, req: PackRequest): Promise<EvidencePackRecord> {
+    requireRole(actor, 'msp_admin');
+    const asOf = req.asOf ?? Date.now();
+    if (!(req.period.from < req.period.to)) throw badInput('period', 'from must be before to');
+    if (asOf < req.period.from) throw badInput('asOf', 'must not be before the period starts');
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      const client = await this.metrics.clientRef(em, req.clientId);
+      const frameworks = req.frameworks?.length
+        ? [...new Set(req.frameworks)]
+        : (client.frameworks as FrameworkId[]);
+      for (const [i, f] of frameworks.entries()) {
+        if (!PACK_FRAMEWORKS.includes(f)) throw badInput(`frameworks[${i}]`, `unknown framework "${f}"`);
+      }
+      if (frameworks.length === 0)
+        throw badInput('frameworks', 'the client has no framework in scope; pass frameworks');
+      const policyKey = this.metrics.policyKeyFor(client, req.policy);
+      const policy = await this.metrics.resolvePolicy(em, policyKey);
+      if (req.idempotencyKey) {
+        const [existing] = await em.query(`SELECT * FROM evidence_packs WHERE idempotency_key = $1`, [
+          req.idempotencyKey,
+        ]);
+        if (existing) return toRecord(existing);
+      }
+      const [row] = await em.query(
+        `INSERT INTO evidence_packs (id, tenant_id, client_id, period_from, period_to, frameworks, policy_key, policy_version,
+           as_of, status, requested_by, idempotency_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10, $11)
+         ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING *`,
+        [
+          crypto.randomUUID(),
+          actor.tenantId,
+          client.id,
+          new Date(req.period.from).toISOString(),
+          new Date(req.period.to).toISOString(),
+          frameworks,
+          policyKey,
+          policy.versions.at(-1)?.version ?? null,
+          new Date(asOf).toISOString(),
+          `${actor.role}:${actor.keyId}`,
+          req.idempotencyKey ?? null,
+        ],
+      );
+      if (row) return toRecord(row);
+      const [existing] = await em.query(`SELECT * FROM evidence_packs WHERE idempotency_key = $1`, [
+        req.idempotencyKey,
+      ]);
+      return toRecord(existing);
+    });
+  }
+
+  async get(actor: Actor, id: string): Promise<EvidencePackRecord> {
+    requireRole(actor, ...READ_ROLES);
+    if (!isUuid(id)) throw notFound('evidence pack');
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      const [row] = await em.query(`SELECT * FROM evidence_packs WHERE id = $1`, [id]);
+      if (!row) throw notFound('evidence pack');
+      clientScopeOrNotFound(actor, row.client_id);
+      return toRecord(row);
+    });
+  }
+
+  async list(actor: Actor, clientId?: string | null): Promise<EvidencePackRecord[]> {
+    requireRole(actor, ...READ_ROLES);
+    const scoped = clientScope(actor, clientId);
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      const rows: Row[] = await em.query(
+        `SELECT * FROM evidence_packs WHERE ($1::uuid IS NULL OR client_id = $1) ORDER BY created_at DESC LIMIT 200`,
+        [scoped],
+      );
+      return rows.map(toRecord);
+    });
+  }
+
+  /** Content for an ad-hoc evaluation (controlEvaluation): the same path as a pack, nothing stored. */
+  async preview(actor: Actor, req: PackRequest): Promise<EvidencePackContent> {
+    requireRole(actor, ...READ_ROLES);
+    const clientId = clientScope(actor, req.clientId) ?? req.clientId;
+    const asOf = req.asOf ?? Date.now();
+    const client = await withTenant(this.dataSource, actor.tenantId, (em) =>
+      this.metrics.clientRef(em, clientId),
+    );
+    const pack: EvidencePackRecord = {
+      id: 'preview',
+      tenantId: actor.tenantId,
+      clientId: client.id,
+      periodFrom: new Date(req.period.from),
+      periodTo: new Date(req.period.to),
+      frameworks: req.frameworks ?? client.frameworks,
+      policyKey: this.metrics.policyKeyFor(client, req.policy),
+      policyVersion: null,
+      asOf: new Date(asOf),
+      status: 'running',
+      progress: 0,
+      error: null,
+      archiveSha256: null,
+      archiveSize: null,
+      summary: null,
+      createdAt: new Date(asOf),
+      finishedAt: null,
+    };
+    return this.content(actor.tenantId, pack, asOf);
+  }
+
+  /** Renders a queued pack. Safe to call twice: a pack that is already ready is left alone. */
+  async render(
+    tenantId: string,
+    packId: string,
+  ): Promise<{ archivePath: string; timings: PackTimings } | null> {
+    const row = await withTenant(this.dataSource, tenantId, async (em) => {
+      const [r] = await em.query(
+        `WITH u AS (UPDATE evidence_packs SET status = 'running', progress = 5, error = NULL
+                    WHERE id = $1 AND status <> 'ready' RETURNING *) SELECT * FROM u`,
+        [packId],
+      );
+      return r as Row | undefined;
+    });
+    if (!row) return null;
+    try {
+      const generatedAt = Date.now();
+      const content = await this.content(tenantId, toRecord(row), generatedAt);
+      await this.progress(tenantId, packId, 40);
+      const key = await this.signing.signingKey();
+      const dir = path.join(this.config.packStorageDir, tenantId);
+      fs.mkdirSync(dir, { recursive: true });
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-pack-'));
+      const { layout, branding } = this.reportTemplates();
+      try {
+        const assembled = await assemblePack({
+          content,
+          events: () => this.eventStream(tenantId, row.client_id, content.period, content.asOf),
+          renderPdf: (c, placeholder) =>
+            renderPackPdf(c, { layout, branding, signaturePlaceholder: (doc) => placeholder(doc) }),
+          key,
+          outDir: work,
+          eventsCap: this.config.packEventsSheetCap,
+          signingTime: new Date(generatedAt),
+        });
+        const final = path.join(dir, path.basename(assembled.archivePath));
+        fs.renameSync(assembled.archivePath, final);
+        const bytes = fs.readFileSync(final);
+        const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+        await withTenant(this.dataSource, tenantId, (em) =>
+          em.query(
+            `WITH u AS (UPDATE evidence_packs SET status = 'ready', progress = 100, archive_path = $2, archive_sha256 = $3,
+               archive_size = $4, manifest = $5, summary = $6, policy_version = $7, finished_at = now() WHERE id = $1 RETURNING 1)
+             SELECT * FROM u`,
+            [
+              packId,
+              final,
+              sha256,
+              bytes.length,
+              JSON.stringify(assembled.manifest),
+              JSON.stringify(summaryOf(content)),
+              content.policy.version,
+            ],
+          ),
+        );
+        return { archivePath: final, timings: assembled.timings };
+      } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+      }
+    } catch (err) {
+      this.logger.error({ err, packId }, 'pack rendering failed');
+      const message = err instanceof DomainError ? err.message : 'rendering failed; see the service log';
+      await withTenant(this.dataSource, tenantId, (em) =>
+        em.query(
+          `WITH u AS (UPDATE evidence_packs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 RETURNING 1) SELECT * FROM u`,
+          [packId, message],
+        ),
+      );
+      throw err;
+    }
+  }
+
+  private async progress(tenantId: string, packId: string, pct: number): Promise<void> {
+    await withTenant(this.dataSource, tenantId, (em) =>
+      em.query(
+        `WITH u AS (UPDATE evidence_packs SET progress = $2 WHERE id = $1 RETURNING 1) SELECT * FROM u`,
+        [packId, pct],
+      ),
+    );
+  }
+
+  /** The pack's content, as of the pack's instant (deterministic for the same ledger and as-of). */
+  async content(
+    tenantId: string,
+    pack: EvidencePackRecord,
+    generatedAt: number,
+  ): Promise<EvidencePackContent> {
+    return withTenant(this.dataSource, tenantId, async (em) => {
+      const asOf = pack.asOf.getTime();
+      const period = { from: pack.periodFrom.getTime(), to: pack.periodTo.getTime() };
+      const client = await this.metrics.clientRef(em, pack.clientId);
+      const scope = await this.metrics.scope(em, tenantId, client, period, pack.policyKey, asOf);
+      const [tenant] = await em.query(`SELECT id, name FROM tenants WHERE id = $1`, [tenantId]);
+      return buildPackContent({
+        packId: pack.id,
+        generatedAt,
+        tenant: { id: tenant.id, name: tenant.name },
+        scope: { ...scope, client },
+        frameworks: pack.frameworks as FrameworkId[],
+        catalogs: this.frameworkCatalogs().catalogs,
+        ledger: await this.ledgerStatus(em, tenantId, client.id, period, asOf),
+        sources: await this.sources(em, client.id, period, asOf),
+        vulnerabilityFeeds: await this.vulnerabilities.feedVersions(em),
+        generator: { name: 'patchproof', version: VERSION, node: process.version },
+      });
+    });
+  }
+
+  private async ledgerStatus(
+    em: EntityManager,
+    tenantId: string,
+    clientId: string,
+    period: Period,
+    asOf: number,
+  ) {
+    const at = new Date(asOf).toISOString();
+    const [h] = await em.query(`SELECT max(seq)::bigint AS seq FROM events WHERE received_at <= $1`, [at]);
+    const headAtAsOf = h.seq === null ? 0 : Number(h.seq);
+    const v = await verifyTenantLedger(em, tenantId, headAtAsOf);
+    const [p] = await em.query(
+      `SELECT min(seq)::bigint AS first, max(seq)::bigint AS last FROM events
+       WHERE client_id = $1 AND occurred_at >= $2 AND occurred_at < $3 AND received_at <= $4`,
+      [clientId, new Date(period.from).toISOString(), new Date(period.to).toISOString(), at],
+    );
+    return {
+      headSeq: headAtAsOf,
+      headHash: v.ok ? v.headHash : '',
+      periodFirstSeq: p.first === null ? null : Number(p.first),
+      periodLastSeq: p.last === null ? null : Number(p.last),
+      verified: v.ok,
+    };
+  }
+
+  private async sources(em: EntityManager, clientId: string, period: Period, asOf: number) {
+    const rows: Row[] = await em.query(
+      `SELECT source, count(*)::int AS n FROM events WHERE client_id = $1 AND occurred_at >= $2 AND occurred_at < $3
+         AND received_at <= $4 GROUP BY source ORDER BY source`,
+      [
+        clientId,
+        new Date(period.from).toISOString(),
+        new Date(period.to).toISOString(),
+        new Date(asOf).toISOString(),
+      ],
+    );
+    return rows.map((r) => ({ source: r.source as string, events: r.n as number }));
+  }
+
+  /** The period's events in ledger order, fetched page by page (bounded memory). */
+  async *eventStream(
+    tenantId: string,
+    clientId: string,
+    period: Period,
+    asOf: number,
+  ): AsyncGenerator<LedgerEvent> {
+    let after = 0;
+    for (;;) {
+      const rows: Row[] = await withTenant(this.dataSource, tenantId, (em) =>
+        em.query(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE client_id = $1 AND occurred_at >= $2 AND occurred_at < $3
+             AND received_at <= $4 AND occurred_at <= $4 AND seq > $5 ORDER BY seq LIMIT 5000`,
+          [
+            clientId,
+            new Date(period.from).toISOString(),
+            new Date(period.to).toISOString(),
+            new Date(asOf).toISOString(),
+            after,
+          ],
+        ),
+      );
+      if (rows.length === 0) return;
+      for (const r of rows) yield toLedgerEvent(r);
+      after = Number(rows.at(-1)!.seq);
+    }
+  }
+
+  /** Path of a ready pack's archive, with the download recorded in the access log. */
+  async openForDownload(
+    actor: Actor,
+    id: string,
+  ): Promise<{ path: string; fileName: string; sha256: string; size: number }> {
+    const pack = await this.get(actor, id);
+    if (pack.status !== 'ready') throw new DomainError('CONFLICT', `pack is ${pack.status}, not ready`);
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      const [row] = await em.query(
+        `SELECT archive_path, archive_sha256, archive_size FROM evidence_packs WHERE id = $1`,
+        [id],
+      );
+      await em.query(
+        `INSERT INTO access_log (tenant_id, actor, action, subject_id, detail) VALUES ($1, $2, 'pack.download', $3, $4)`,
+        [
+          actor.tenantId,
+          `${actor.role}:${actor.keyId}`,
+          id,
+          JSON.stringify({ sha256: row.archive_sha256, label: actor.label }),
+        ],
+      );
+      return {
+        path: row.archive_path,
+        fileName: path.basename(row.archive_path),
+        sha256: row.archive_sha256,
+        size: Number(row.archive_size),
+      };
+    });
+  }
+
+  async accessLog(
+    actor: Actor,
+    limit = 100,
+  ): Promise<{ at: Date; actor: string; action: string; subjectId: string | null; detail: unknown }[]> {
+    requireRole(actor, 'msp_admin', 'auditor');
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      const rows: Row[] = await em.query(
+        `SELECT at, actor, action, subject_id, detail FROM access_log ORDER BY at DESC, id DESC LIMIT $1`,
+        [Math.min(limit, 1000)],
+      );
+      return rows.map((r) => ({
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        subjectId: r.subject_id,
+        detail: r.detail,
+      }));
+    });
+  }
+
+  async verifyArchive(archivePath: string): Promise<PackVerification> {
+    return verifyPack(archivePath, await this.signing.trustedCertificates());
+  }
+}
+
+function clientScopeOrNotFound(actor: Actor, clientId: string): void {
+  if (actor.clientId !== null && actor.clientId !== clientId) throw notFound('evidence pack');
+}
+
+/** Key figures kept with the pack row for lists and landing pages. */
+export function summaryOf(c: EvidencePackContent): Record<string, unknown> {
+  return {
+    client: c.client.name,
+    period: c.periodLabel,
+    slaCompliance: c.metrics.slaCompliance,
+    breaches: c.metrics.breaches.length,
+    cases: c.cases.length,
+    events: c.provenance.counts.events,
+    controls: {
+      satisfied: c.controls.filter((x) => x.status === 'satisfied').length,
+      notSatisfied: c.controls.filter((x) => x.status === 'not_satisfied').length,
+      total: c.controls.length,
+    },
+    ledgerVerified: c.provenance.ledger.verified,
+  };
+}

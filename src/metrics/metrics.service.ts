@@ -1,0 +1,418 @@
+/**
+ * Cases and figures as of an instant, from the incrementally maintained `remediation_cases` table: a stored fold is
+ * used as is when nothing about it changed after the as-of instant; only the cases touched later (an event received
+ * or occurring after it, or a KEV listing added after it) are re-folded from their own events. So a request never
+ * rescans the ledger, and October as of 1 November stays the same whatever arrives later.
+ */
+import path from 'node:path';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { withTenant } from '../database/tenant-scope.js';
+import { badInput, DomainError, notFound } from '../errors.js';
+import { EVENT_COLUMNS, toLedgerEvent, type LedgerEventRow } from '../ingestion/ledger-rows.js';
+import { clientScope, READ_ROLES, requireRole, type Actor } from '../tenancy/actor.js';
+import { isUuid } from '../tenancy/tenancy.service.js';
+import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
+import { computeMetrics } from './compute-metrics.js';
+import type { MetricsReport, Period } from './metrics-report.js';
+import { foldRemediationCase, visibleAt } from './remediation-case.fold.js';
+import type { RemediationCase } from './remediation-case.js';
+import {
+  dueDate,
+  loadPolicyTemplates,
+  parseSlaPolicy,
+  policyVersionFor,
+  type DueDate,
+} from './sla-policy.js';
+import type { SlaPolicy, SlaPolicyVersion } from './sla-policy.types.js';
+
+type Row = Record<string, any>;
+
+/** The policy a client is held to when none is assigned: the first framework in scope decides. */
+const DEFAULT_POLICY_BY_FRAMEWORK: Record<string, string> = {
+  'pci-dss': 'pci-dss-6.3.3',
+  hipaa: 'hipaa-proposed-2025',
+  'sox-itgc': 'fedramp-ra-5d',
+};
+
+export interface ClientRef {
+  id: string;
+  name: string;
+  frameworks: string[];
+  timeZone: string;
+  maintenanceWindows: { days: number[]; start: string; end: string }[];
+  policyKey: string | null;
+}
+
+export interface AssetRow {
+  id: string;
+  hostname: string;
+  os: string | null;
+  ring: string;
+  criticality: 'low' | 'medium' | 'high' | 'critical';
+  legacy: boolean;
+}
+
+export interface MetricsScope {
+  client: ClientRef | null;
+  period: Period;
+  asOf: number;
+  policy: SlaPolicy;
+  /** The version in force at the period end, named in reports. */
+  policyVersion: SlaPolicyVersion;
+  cases: RemediationCase[];
+  dueDates: Map<string, DueDate>;
+  report: MetricsReport;
+  assets: (AssetRow & { reportedInPeriod: boolean })[];
+  /** Events received after asOf that concern the period: shown as a difference, never merged. */
+  lateEvents: { count: number; caseKeys: string[] };
+}
+
+export function monthPeriod(month: string): Period {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw badInput('month', 'expected YYYY-MM');
+  const from = Date.UTC(Number(m[1]), Number(m[2]) - 1, 1);
+  const to = Date.UTC(Number(m[1]), Number(m[2]), 1);
+  return { from, to };
+}
+
+@Injectable()
+export class MetricsService {
+  private readonly templates: Map<string, SlaPolicy>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly vulnerabilities: VulnerabilityService,
+  ) {
+    this.templates = new Map(loadPolicyTemplates(path.resolve('templates/policies')).map((p) => [p.key, p]));
+  }
+
+  templatePolicies(): SlaPolicy[] {
+    return [...this.templates.values()];
+  }
+
+  // --- policies ------------------------------------------------------------------------------------------------
+
+  async policies(actor: Actor): Promise<SlaPolicy[]> {
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      const custom = await this.customPolicies(em);
+      return [...this.templates.values(), ...custom.values()];
+    });
+  }
+
+  private async customPolicies(em: EntityManager): Promise<Map<string, SlaPolicy>> {
+    const rows: Row[] = await em.query(`SELECT key, version, body FROM sla_policies ORDER BY key, version`);
+    const out = new Map<string, SlaPolicy>();
+    for (const r of rows) {
+      const p: SlaPolicy = out.get(r.key) ?? { key: r.key as string, versions: [] };
+      p.versions.push(r.body as SlaPolicyVersion);
+      out.set(r.key, p);
+    }
+    return out;
+  }
+
+  async resolvePolicy(em: EntityManager, key: string): Promise<SlaPolicy> {
+    const t = this.templates.get(key);
+    if (t) return t;
+    const custom = (await this.customPolicies(em)).get(key);
+    if (!custom) throw new DomainError('NOT_FOUND', `SLA policy "${key}" not found`, { field: 'policy' });
+    return custom;
+  }
+
+  /**
+   * Adds a version of a custom policy (the first version creates it). Versions are append-only: a new version
+   * applies to items detected from its effective date, and history is never rewritten.
+   */
+  async createPolicyVersion(
+    actor: Actor,
+    input: Omit<SlaPolicyVersion, 'version' | 'kevDueDateWins'> & { kevDueDateWins?: boolean },
+  ): Promise<SlaPolicy> {
+    requireRole(actor, 'msp_admin');
+    if (this.templates.has(input.key))
+      throw badInput('key', `"${input.key}" is a shipped template; choose another key`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,63}$/.test(input.key))
+      throw badInput('key', 'lower-case letters, digits, dots and dashes');
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${actor.tenantId}:${input.key}`]);
+      const [{ v }] = await em.query(
+        `SELECT coalesce(max(version), 0)::int AS v FROM sla_policies WHERE key = $1`,
+        [input.key],
+      );
+      const prior: Row[] = await em.query(`SELECT body FROM sla_policies WHERE key = $1 ORDER BY version`, [
+        input.key,
+      ]);
+      const last = prior.at(-1)?.body as SlaPolicyVersion | undefined;
+      if (last && input.effectiveFrom <= last.effectiveFrom) {
+        throw badInput('effectiveFrom', `must be after the previous version's ${last.effectiveFrom}`);
+      }
+      const version: SlaPolicyVersion = { kevDueDateWins: true, ...input, version: v + 1 };
+      // Validate with the same parser as the templates, so a custom policy can never be malformed.
+      const policy = parseSlaPolicy(
+        { key: input.key, versions: [...prior.map((r) => r.body), version] },
+        `custom policy ${input.key}`,
+      );
+      await em.query(`INSERT INTO sla_policies (tenant_id, key, version, body) VALUES ($1, $2, $3, $4)`, [
+        actor.tenantId,
+        input.key,
+        version.version,
+        JSON.stringify(version),
+      ]);
+      return policy;
+    });
+  }
+
+  async assignPolicy(actor: Actor, clientId: string, key: string): Promise<void> {
+    requireRole(actor, 'msp_admin');
+    await withTenant(this.dataSource, actor.tenantId, async (em) => {
+      await this.resolvePolicy(em, key);
+      const client = await this.clientRef(em, clientId);
+      await em.query(
+        `WITH u AS (UPDATE clients SET policy_key = $2 WHERE id = $1 RETURNING 1) SELECT * FROM u`,
+        [client.id, key],
+      );
+    });
+  }
+
+  policyKeyFor(client: ClientRef, requested?: string | null): string {
+    if (requested) return requested;
+    if (client.policyKey) return client.policyKey;
+    for (const f of client.frameworks)
+      if (DEFAULT_POLICY_BY_FRAMEWORK[f]) return DEFAULT_POLICY_BY_FRAMEWORK[f];
+    return 'fedramp-ra-5d';
+  }
+
+  // --- clients, assets, cases ----------------------------------------------------------------------------------
+
+  async clientRef(em: EntityManager, id: string): Promise<ClientRef> {
+    if (!isUuid(id)) throw notFound('client');
+    const [r] = await em.query(`SELECT * FROM clients WHERE id = $1`, [id]);
+    if (!r) throw notFound('client');
+    return {
+      id: r.id,
+      name: r.name,
+      frameworks: r.frameworks,
+      timeZone: r.time_zone,
+      maintenanceWindows: r.maintenance_windows,
+      policyKey: r.policy_key,
+    };
+  }
+
+  /** Every case of the client (or tenant) as of `asOf`; see the class comment for which ones are re-folded. */
+  async casesAsOf(
+    em: EntityManager,
+    tenantId: string,
+    clientId: string | null,
+    asOf: number,
+  ): Promise<RemediationCase[]> {
+    const at = new Date(asOf).toISOString();
+    const rows: Row[] = await em.query(
+      `SELECT case_key, data, (last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false)) AS stale
+       FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3`,
+      [tenantId, clientId, at],
+    );
+    const fresh: RemediationCase[] = [];
+    const stale: string[] = [];
+    for (const r of rows) {
+      if (r.stale) stale.push(r.case_key);
+      else fresh.push(r.data as RemediationCase);
+    }
+    if (stale.length > 0) fresh.push(...(await this.refoldAsOf(em, tenantId, stale, asOf)));
+    return fresh.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  private async refoldAsOf(
+    em: EntityManager,
+    tenantId: string,
+    keys: string[],
+    asOf: number,
+  ): Promise<RemediationCase[]> {
+    const rows: Row[] = await em.query(
+      `SELECT ${EVENT_COLUMNS}, case_key, (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname
+       FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[]) AND received_at <= $3 AND occurred_at <= $3`,
+      [tenantId, keys, new Date(asOf).toISOString()],
+    );
+    const groups = new Map<string, { events: LedgerEventRow[]; hostname: string }>();
+    const cves = new Set<string>();
+    for (const r of rows) {
+      const e = toLedgerEvent(r);
+      if (!visibleAt(e, asOf)) continue;
+      e.cveIds.forEach((c) => cves.add(c));
+      const g = groups.get(r.case_key) ?? { events: [] as LedgerEventRow[], hostname: r.hostname as string };
+      g.events.push(e);
+      groups.set(r.case_key, g);
+    }
+    const facts = await this.vulnerabilities.factsFor(em, [...cves]);
+    return [...groups.values()].map((g) => foldRemediationCase(g.events, facts, asOf, g.hostname));
+  }
+
+  async assetsWithReporting(
+    em: EntityManager,
+    tenantId: string,
+    clientId: string | null,
+    period: Period,
+    asOf: number,
+  ) {
+    const rows: Row[] = await em.query(
+      `SELECT a.id, a.hostname, a.os, a.ring, a.criticality, a.legacy,
+              EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = $1 AND e.client_id = a.client_id AND e.asset_id = a.id
+                        AND e.occurred_at >= $3 AND e.occurred_at < $4 AND e.received_at <= $5) AS reported
+       FROM assets a WHERE a.tenant_id = $1 AND ($2::uuid IS NULL OR a.client_id = $2) AND a.created_at <= $5
+       ORDER BY a.hostname`,
+      [
+        tenantId,
+        clientId,
+        new Date(period.from).toISOString(),
+        new Date(period.to).toISOString(),
+        new Date(asOf).toISOString(),
+      ],
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      hostname: r.hostname as string,
+      os: r.os as string | null,
+      ring: r.ring as string,
+      criticality: r.criticality,
+      legacy: r.legacy as boolean,
+      reportedInPeriod: r.reported as boolean,
+    }));
+  }
+
+  /** Everything the metrics, controls and packs need for one scope, in the caller's transaction. */
+  async scope(
+    em: EntityManager,
+    tenantId: string,
+    client: ClientRef | null,
+    period: Period,
+    policyKey: string,
+    asOf: number,
+  ): Promise<MetricsScope> {
+    if (!(period.from < period.to)) throw badInput('period', 'from must be before to');
+    const policy = await this.resolvePolicy(em, policyKey);
+    const clientId = client?.id ?? null;
+    const cases = await this.casesAsOf(em, tenantId, clientId, asOf);
+    const assets = await this.assetsWithReporting(em, tenantId, clientId, period, asOf);
+    const report = computeMetrics({
+      cases,
+      events: [],
+      assetsInInventory: assets.map((a) => a.id),
+      assetsReporting: assets.filter((a) => a.reportedInPeriod).map((a) => a.id),
+      period,
+      asOf,
+      policy,
+      clientId,
+    });
+    const [counts] = await em.query(
+      `SELECT count(*) FILTER (WHERE received_at <= $4)::int AS considered,
+              count(*) FILTER (WHERE received_at > $4)::int AS late,
+              coalesce(array_agg(DISTINCT case_key) FILTER (WHERE received_at > $4), '{}') AS late_cases
+       FROM events WHERE tenant_id = $1 AND ($5::uuid IS NULL OR client_id = $5) AND occurred_at >= $2 AND occurred_at < $3 AND occurred_at <= $4`,
+      [
+        tenantId,
+        new Date(period.from).toISOString(),
+        new Date(period.to).toISOString(),
+        new Date(asOf).toISOString(),
+        clientId,
+      ],
+    );
+    report.eventsConsidered = counts.considered;
+    const dueDates = new Map<string, DueDate>();
+    for (const c of cases)
+      dueDates.set(c.key, dueDate(c, policyVersionFor(policy, c.detectedAt ?? c.firstEventAt)));
+    return {
+      client,
+      period,
+      asOf,
+      policy,
+      policyVersion: policyVersionFor(policy, Math.min(period.to - 1, asOf)),
+      cases,
+      dueDates,
+      report,
+      assets,
+      lateEvents: { count: counts.late, caseKeys: counts.late_cases },
+    };
+  }
+
+  // --- GraphQL-facing ------------------------------------------------------------------------------------------
+
+  async metrics(
+    actor: Actor,
+    args: { clientId?: string | null; period: Period; policy?: string | null; asOf?: number },
+  ): Promise<MetricsScope> {
+    requireRole(actor, ...READ_ROLES);
+    const scoped = clientScope(actor, args.clientId);
+    const asOf = args.asOf ?? Date.now();
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      const client = scoped ? await this.clientRef(em, scoped) : null;
+      const key = client ? this.policyKeyFor(client, args.policy) : (args.policy ?? 'fedramp-ra-5d');
+      return this.scope(em, actor.tenantId, client, args.period, key, asOf);
+    });
+  }
+
+  async cases(
+    actor: Actor,
+    filter: {
+      clientId?: string | null;
+      assetId?: string | null;
+      severity?: string | null;
+      state?: string | null;
+      kev?: boolean | null;
+      breached?: boolean | null;
+      policy?: string | null;
+    },
+    page: { first: number; after?: string | null },
+  ): Promise<{
+    items: (RemediationCase & { dueAt?: number; deadlineBasis: string; breached: boolean })[];
+    endCursor: string | null;
+    hasNextPage: boolean;
+  }> {
+    requireRole(actor, ...READ_ROLES);
+    if (page.first < 1 || page.first > 500) throw badInput('first', 'between 1 and 500');
+    const scoped = clientScope(actor, filter.clientId);
+    const now = Date.now();
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      const client = scoped ? await this.clientRef(em, scoped) : null;
+      const policy = await this.resolvePolicy(
+        em,
+        client ? this.policyKeyFor(client, filter.policy) : (filter.policy ?? 'fedramp-ra-5d'),
+      );
+      const items: (RemediationCase & { dueAt?: number; deadlineBasis: string; breached: boolean })[] = [];
+      let after = page.after ?? '';
+      // Keyset paging over the case key; the breach filter depends on the policy, so it is applied after the
+      // fetch and the loop tops the page up.
+      for (;;) {
+        const rows: Row[] = await em.query(
+          `SELECT case_key, data FROM remediation_cases
+           WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND ($3::uuid IS NULL OR asset_id = $3)
+             AND ($4::text IS NULL OR severity = $4) AND ($5::text IS NULL OR state = $5) AND ($6::boolean IS NULL OR kev = $6)
+             AND case_key > $7
+           ORDER BY case_key LIMIT $8`,
+          [
+            actor.tenantId,
+            client?.id ?? null,
+            filter.assetId && isUuid(filter.assetId) ? filter.assetId : null,
+            filter.severity ?? null,
+            filter.state ?? null,
+            filter.kev ?? null,
+            after,
+            page.first + 1,
+          ],
+        );
+        for (const r of rows) {
+          const c = r.data as RemediationCase;
+          const d = dueDate(c, policyVersionFor(policy, c.detectedAt ?? c.firstEventAt));
+          const closed = c.closedAt ?? c.remediatedAt;
+          const breached = d.dueAt !== undefined && (closed === undefined ? now > d.dueAt : closed > d.dueAt);
+          after = r.case_key;
+          if (filter.breached !== null && filter.breached !== undefined && breached !== filter.breached)
+            continue;
+          items.push({ ...c, dueAt: d.dueAt, deadlineBasis: d.basis, breached });
+          if (items.length > page.first) break;
+        }
+        if (items.length > page.first || rows.length <= page.first) break;
+      }
+      const hasNextPage = items.length > page.first;
+      const pageItems = items.slice(0, page.first);
+      return { items: pageItems, endCursor: pageItems.at(-1)?.key ?? null, hasNextPage };
+    });
+  }
+}

@@ -1,0 +1,156 @@
+import { startTestApp, type TestApp } from './helpers/test-app.js';
+
+const INGEST = `mutation($c: ID, $e: [EventInput!]!) { ingestEvents(clientId: $c, events: $e) { receipt { accepted rejected } results { status field reason } } }`;
+
+function lifecycle(
+  host: string,
+  patch: string,
+  detected: string,
+  deployed: string | null,
+  extra: Record<string, unknown> = {},
+) {
+  const base = {
+    source: 'ninjaone',
+    asset: { hostname: host },
+    patch: { id: patch, releasedAt: detected.slice(0, 10) },
+    cveIds: ['CVE-2024-1086'],
+    vendorSeverity: 'critical',
+    ...extra,
+  };
+  const out: unknown[] = [
+    { ...base, kind: 'detected', occurredAt: detected, sourceEventId: `${host}-${patch}-d` },
+  ];
+  if (deployed) {
+    out.push({
+      ...base,
+      kind: 'approved',
+      occurredAt: detected.replace('T08', 'T09'),
+      sourceEventId: `${host}-${patch}-a`,
+      actor: 'Zoë Ångström',
+      changeTicket: 'CHG001',
+    });
+    out.push({
+      ...base,
+      kind: 'deployed',
+      occurredAt: deployed,
+      sourceEventId: `${host}-${patch}-x`,
+      actor: 'José Núñez',
+    });
+  }
+  return out;
+}
+
+describe('evidence packs (e2e)', () => {
+  let t: TestApp;
+  let admin: string;
+  let clientId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    admin = (await t.tenant('Harbor IT')).token;
+    const c = await t.gql(
+      admin,
+      `mutation { createClient(input: {name: "Contoso Pharmacy", frameworks: [pci_dss], timeZone: "America/Denver"}) { id } }`,
+    );
+    clientId = c.data.createClient.id;
+    const events = [
+      ...lifecycle('pos-01', 'KB5044284', '2026-09-10T08:00:00Z', '2026-09-20T22:00:00Z'),
+      ...lifecycle('pos-02', 'KB5044284', '2026-09-10T08:00:00Z', '2026-10-25T22:00:00Z'),
+      ...lifecycle('db-zürich-01', 'KB5044284', '2026-09-10T08:00:00Z', null),
+    ];
+    const r = await t.gql(admin, INGEST, { c: clientId, e: events });
+    expect(r.data.ingestEvents.receipt).toEqual({ accepted: 7, rejected: 0 });
+  });
+  afterAll(() => t.close());
+
+  it('computes metrics with breaches listed by name, and the same October figures after late events', async () => {
+    const q = `query($c: ID!, $asOf: DateTime) { remediationMetrics(clientId: $c, period: {month: "2026-10"}, asOf: $asOf) {
+      policy slaCompliance { numerator denominator } breaches { hostname patchId daysLate } lateEvents } }`;
+    // As of an instant after the first ingest (events are known from when they were received).
+    await new Promise((r) => setTimeout(r, 20));
+    const cut = new Date().toISOString();
+    const before = await t.gql(admin, q, { c: clientId, asOf: cut });
+    expect(before.errors).toBeUndefined();
+    const m = before.data.remediationMetrics;
+    expect(m.policy).toBe('pci-dss-6.3.3 v2');
+    expect(m.breaches.map((b: { hostname: string }) => b.hostname).sort()).toEqual([
+      'db-zürich-01',
+      'pos-02',
+    ]);
+    // A late event about October (received after the cut) must not change October as of the cut.
+    await t.gql(admin, INGEST, {
+      c: clientId,
+      e: [
+        {
+          kind: 'deployed',
+          occurredAt: '2026-10-05T10:00:00Z',
+          source: 'ninjaone',
+          sourceEventId: 'late-1',
+          asset: { hostname: 'db-zürich-01' },
+          patch: { id: 'KB5044284' },
+        },
+      ],
+    });
+    const after = await t.gql(admin, q, { c: clientId, asOf: cut });
+    expect(after.data.remediationMetrics.lateEvents).toBe(1);
+    expect({ ...after.data.remediationMetrics, lateEvents: 0 }).toEqual({ ...m, lateEvents: 0 });
+    const now = await t.gql(admin, q, { c: clientId, asOf: null });
+    expect(now.data.remediationMetrics.breaches.map((b: { hostname: string }) => b.hostname)).toEqual([
+      'pos-02',
+    ]);
+  });
+
+  it('lists cases with cursor paging and filters', async () => {
+    const page1 = await t.gql(
+      admin,
+      `query($c: ID!) { remediationCases(filter: {clientId: $c}, first: 2) { items { hostname state breached } endCursor hasNextPage } }`,
+      { c: clientId },
+    );
+    expect(page1.data.remediationCases.items).toHaveLength(2);
+    expect(page1.data.remediationCases.hasNextPage).toBe(true);
+    const page2 = await t.gql(
+      admin,
+      `query($c: ID!, $a: String) { remediationCases(filter: {clientId: $c}, first: 2, after: $a) { items { hostname } hasNextPage } }`,
+      { c: clientId, a: page1.data.remediationCases.endCursor },
+    );
+    expect(page2.data.remediationCases.items).toHaveLength(1);
+    expect(page2.data.remediationCases.hasNextPage).toBe(false);
+  });
+
+  it('generates a signed pack through the job queue, downloads it, and verifies it; a flipped byte fails', async () => {
+    const g = await t.gql(
+      admin,
+      `mutation($c: ID!) { generateEvidencePack(input: {clientId: $c, period: {month: "2026-10"}}) { id status } }`,
+      { c: clientId },
+    );
+    expect(g.errors).toBeUndefined();
+    const id = g.data.generateEvidencePack.id as string;
+    let status = '';
+    for (let i = 0; i < 120 && status !== 'ready' && status !== 'failed'; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      status = (await t.gql(admin, `query($id: ID!) { evidencePack(id: $id) { status } }`, { id })).data
+        .evidencePack.status;
+    }
+    expect(status).toBe('ready');
+    const dl = await t.http
+      .get(`/v1/packs/${id}/download`)
+      .set('authorization', `Bearer ${admin}`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
+    expect(dl.status).toBe(200);
+    const zip = dl.body as Buffer;
+    const ok = await t.http.post('/v1/verify').set('content-type', 'application/zip').send(zip);
+    expect(ok.body.ok).toBe(true);
+    const bad = Buffer.from(zip);
+    bad[Math.floor(bad.length / 3)] ^= 0xff;
+    const tampered = await t.http.post('/v1/verify').set('content-type', 'application/zip').send(bad);
+    expect(tampered.status).toBe(200);
+    expect(tampered.body.ok).toBe(false);
+    const log = await t.gql(admin, `{ accessLog { action subjectId } }`);
+    expect(log.data.accessLog).toContainEqual({ action: 'pack.download', subjectId: id });
+  });
+});
