@@ -11,7 +11,12 @@ import type { AppConfig } from './config.js';
 import { REDACT_PATHS } from './logger.js';
 
 /** body-parser errors (413 too large, 400 malformed JSON) as JSON, never an HTML page or a 500. */
-function bodyErrorHandler(err: { status?: number; type?: string; message?: string }, _req: Request, res: Response, next: NextFunction) {
+function bodyErrorHandler(
+  err: { status?: number; type?: string; message?: string },
+  _req: Request,
+  res: Response,
+  next: NextFunction,
+) {
   if (!err.status || err.status >= 500) return next(err);
   const code = err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
   res.status(err.status).json({ errors: [{ message: err.message ?? 'bad request', extensions: { code } }] });

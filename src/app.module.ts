@@ -5,7 +5,6 @@ import { APP_CONFIG, type AppConfig } from './config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { LOGGER } from './logger.js';
 
-
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, logger: Logger): DynamicModule {

@@ -28,7 +28,11 @@ const schema = z.object({
   GRAPHQL_MAX_COST: z.coerce.number().int().min(10).default(5000),
   BODY_LIMIT: z.string().default('1mb'),
   NDJSON_MAX_LINES: z.coerce.number().int().min(1).default(100_000),
-  NDJSON_MAX_LINE_BYTES: z.coerce.number().int().min(256).default(256 * 1024),
+  NDJSON_MAX_LINE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .default(256 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
   SIGNING_P12_PATH: z.string().optional(),
   SIGNING_P12_PASSPHRASE: z.string().optional(),
@@ -72,10 +76,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const c = parsed.data;
   if (c.SIGNING_P12_PATH && c.SIGNING_CERT_PATH) {
-    throw new ConfigError('Invalid configuration:\n  SIGNING_P12_PATH and SIGNING_CERT_PATH: set one, not both');
+    throw new ConfigError(
+      'Invalid configuration:\n  SIGNING_P12_PATH and SIGNING_CERT_PATH: set one, not both',
+    );
   }
   if (Boolean(c.SIGNING_CERT_PATH) !== Boolean(c.SIGNING_KEY_PATH)) {
-    throw new ConfigError('Invalid configuration:\n  SIGNING_CERT_PATH and SIGNING_KEY_PATH: set both or neither');
+    throw new ConfigError(
+      'Invalid configuration:\n  SIGNING_CERT_PATH and SIGNING_KEY_PATH: set both or neither',
+    );
   }
   const dataDir = path.resolve(c.DATA_DIR);
   return {

@@ -11,7 +11,11 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'patchproof' } });
+  return pino({
+    level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    base: { service: 'patchproof' },
+  });
 }
 
 /** Nest token for the process logger (provided by AppModule). */

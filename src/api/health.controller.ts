@@ -17,7 +17,7 @@ export class HealthController {
   @Get('health')
   async health(@Res() res: Response): Promise<void> {
     const checks: Record<string, string> = {};
-    let ok = true;
+    let ok: boolean;
     try {
       await Promise.race([
         this.db.dataSource.query('SELECT 1'),

@@ -19,7 +19,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof DomainError) {
       if (exception.code === 'RATE_LIMITED' || exception.code === 'UNAVAILABLE') {
-        res.setHeader('Retry-After', String(exception.details.retryAfter ?? 1));
+        res.setHeader(
+          'Retry-After',
+          String(typeof exception.details.retryAfter === 'number' ? exception.details.retryAfter : 1),
+        );
       }
       res
         .status(exception.httpStatus)

@@ -31,10 +31,11 @@ import { loadReportTemplates } from './pdf/report-templates.js';
 import { renderPackPdf } from './pdf/pack-pdf.renderer.js';
 import { SigningService } from './signing.service.js';
 import { verifyPack, type PackVerification } from './verify-pack.js';
+import type { SqlRow as Row } from '../database/sql-row.js';
 
-type Row = Record<string, any>;
 // Read from the working directory (the project root for npm scripts, the CLI and tests; dist/ has no package.json).
-const VERSION = (JSON.parse(fs.readFileSync(path.resolve('package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(fs.readFileSync(path.resolve('package.json'), 'utf8')) as { version: string })
+  .version;
 
 export const PACK_FRAMEWORKS: FrameworkId[] = ['hipaa', 'pci-dss', 'sox-itgc', 'nist-800-53', 'cis-v8'];
 

@@ -67,12 +67,36 @@ export interface CatalogRef {
 }
 
 export interface Provenance {
-  query: { tenantId: string; clientId: string; period: { from: string; to: string }; frameworks: FrameworkId[]; policy: string; asOf: string };
+  query: {
+    tenantId: string;
+    clientId: string;
+    period: { from: string; to: string };
+    frameworks: FrameworkId[];
+    policy: string;
+    asOf: string;
+  };
   /** Events per source (e.g. `windows-update`, `apt-history`, `api`). */
   sources: { source: string; events: number }[];
-  counts: { events: number; cases: number; assets: number; controls: number; breaches: number; exceptions: number };
-  ledger: { headSeq: number; headHash: string; periodFirstSeq: number | null; periodLastSeq: number | null; verified: boolean };
-  vulnerabilityFeeds: { kevCatalogVersion: string | null; epssModelVersion: string | null; nvdRecords: number };
+  counts: {
+    events: number;
+    cases: number;
+    assets: number;
+    controls: number;
+    breaches: number;
+    exceptions: number;
+  };
+  ledger: {
+    headSeq: number;
+    headHash: string;
+    periodFirstSeq: number | null;
+    periodLastSeq: number | null;
+    verified: boolean;
+  };
+  vulnerabilityFeeds: {
+    kevCatalogVersion: string | null;
+    epssModelVersion: string | null;
+    nvdRecords: number;
+  };
   generator: { name: string; version: string; node: string };
 }
 

@@ -141,5 +141,5 @@ export function validateEvent(input: unknown, now: number): ValidatedEvent {
       return { ok: false, field: 'raw', reason: `larger than ${MAX_RAW_BYTES} bytes` };
   }
   const { clientId, ...draft } = e;
-  return { ok: true, clientId, draft: draft as EventDraft };
+  return { ok: true, clientId, draft };
 }

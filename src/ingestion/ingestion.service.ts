@@ -18,6 +18,7 @@ import { parseRfc3339, validateEvent } from './event-input.js';
 import { canonicalJson, eventHash, GENESIS_PREV_HASH, rawPayloadDigest, verifyChain } from './ledger-hash.js';
 import { EVENT_COLUMNS, toLedgerEvent, type LedgerEventRow } from './ledger-rows.js';
 import type { EventDraft } from './patch-event.js';
+import type { SqlRow as Row } from '../database/sql-row.js';
 
 export const MAX_BATCH = 1000;
 /** A fold as of "now and forever": every stored event is visible. */
@@ -58,8 +59,6 @@ interface Pending {
   digest: string;
   occurredAt: number;
 }
-
-type Row = Record<string, any>;
 
 function digestOf(clientId: string, draft: EventDraft): string {
   return crypto

@@ -1,11 +1,11 @@
 /** Mapping between event rows and LedgerEvent, shared by ingestion, verification, metrics and packs. */
 import type { EventKind, LedgerEvent, VendorSeverity } from './patch-event.js';
+import type { SqlRow as Row } from '../database/sql-row.js';
 
 export const EVENT_COLUMNS = `tenant_id, seq, id, client_id, asset_id, kind, occurred_at, received_at, source, source_event_id,
   patch_id, patch_vendor, patch_title, patch_released_at, cve_ids, vendor_severity, actor, change_ticket, error_code,
   ring, emergency, superseded_by, exception, raw_sha256, hash`;
 
-type Row = Record<string, any>;
 const ms = (v: unknown): number | undefined =>
   v === null || v === undefined ? undefined : new Date(v as string).getTime();
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);

@@ -4,6 +4,7 @@
  * or occurring after it, or a KEV listing added after it) are re-folded from their own events. So a request never
  * rescans the ledger, and October as of 1 November stays the same whatever arrives later.
  */
+import type { SqlRow as Row } from '../database/sql-row.js';
 import path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -25,8 +26,6 @@ import {
   type DueDate,
 } from './sla-policy.js';
 import type { SlaPolicy, SlaPolicyVersion } from './sla-policy.types.js';
-
-type Row = Record<string, any>;
 
 /** The policy a client is held to when none is assigned: the first framework in scope decides. */
 const DEFAULT_POLICY_BY_FRAMEWORK: Record<string, string> = {

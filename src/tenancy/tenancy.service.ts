@@ -1,3 +1,4 @@
+import type { SqlRow as Row } from '../database/sql-row.js';
 import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -16,8 +17,6 @@ import {
   type MaintenanceWindowSpec,
   type Tenant,
 } from './tenancy.types.js';
-
-type Row = Record<string, any>;
 
 export function isTimeZone(tz: string): boolean {
   try {

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { TenancyService } from '../../src/tenancy/tenancy.service.js';
 import { freshDatabaseConfig } from './test-db.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read GraphQL answers loosely
 export interface GqlResult<T = any> {
   status: number;
   data?: T;
@@ -19,6 +20,7 @@ export interface TestApp {
   http: ReturnType<typeof request>;
   /** A new tenant with its admin key. */
   tenant(name: string): Promise<{ id: string; token: string }>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   gql<T = any>(
     token: string | null,
     query: string,

@@ -35,5 +35,5 @@ export async function freshDatabaseConfig(overrides: Record<string, string> = {}
     env.DATABASE_URL = undefined;
     env.PGLITE_DATA_DIR = path.join(dataDir, 'pglite');
   }
-  return loadConfig(env as NodeJS.ProcessEnv);
+  return loadConfig(env);
 }

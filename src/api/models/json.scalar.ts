@@ -12,7 +12,10 @@ function literal(ast: ValueNode): unknown {
       return Object.fromEntries(ast.fields.map((f) => [f.name.value, literal(f.value)]));
     case Kind.LIST:
       return ast.values.map(literal);
-    default:
+    case Kind.ENUM:
+      return ast.value;
+    case Kind.NULL:
+    case Kind.VARIABLE:
       return null;
   }
 }
