@@ -153,4 +153,36 @@ describe('evidence packs (e2e)', () => {
     const log = await t.gql(admin, `{ accessLog { action subjectId } }`);
     expect(log.data.accessLog).toContainEqual({ action: 'pack.download', subjectId: id });
   });
+
+  it('lists the exceptions register, valid at the as-of instant', async () => {
+    await t.gql(admin, INGEST, {
+      c: clientId,
+      e: [
+        {
+          kind: 'exception_granted',
+          occurredAt: '2026-10-02T12:00:00Z',
+          source: 'grc',
+          sourceEventId: 'exc-1',
+          asset: { hostname: 'db-zürich-01' },
+          patch: { id: 'KB5044284' },
+          exception: {
+            reason: 'vendor does not support the update',
+            compensatingControls: ['VLAN segmentation'],
+            owner: 'Zoë Ångström',
+            approver: 'CISO',
+            expiresAt: '2027-04-01T00:00:00Z',
+          },
+        },
+      ],
+    });
+    const r = await t.gql(
+      admin,
+      `query($c: ID!) { exceptions(clientId: $c) { hostname compensatingControls validAtAsOf } }`,
+      { c: clientId },
+    );
+    expect(r.errors).toBeUndefined();
+    expect(r.data.exceptions).toEqual([
+      { hostname: 'db-zürich-01', compensatingControls: ['VLAN segmentation'], validAtAsOf: true },
+    ]);
+  });
 });

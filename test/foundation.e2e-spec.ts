@@ -1,4 +1,4 @@
-import { APP_ROLE } from '../src/database/tenant-scope.js';
+import { APP_ROLE, withTenant } from '../src/database/tenant-scope.js';
 import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
@@ -189,5 +189,37 @@ describe('service foundation (e2e)', () => {
     );
     expect(r.errors?.[0].message).toBe('timeZone: unknown IANA time zone "Mars/Olympus"');
     expect(r.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'timeZone' });
+  });
+});
+
+describe('transactions on the database under concurrent requests', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('keeps a rolled-back write rolled back while concurrent requests commit', async () => {
+    const ds = t.app.get(DataSource);
+    const { id: tenantId } = await t.tenant('Concurrency MSP');
+    const attempt = (i: number) =>
+      withTenant(ds, tenantId, async (em) => {
+        await em.query(`INSERT INTO clients (id, tenant_id, name) VALUES (gen_random_uuid(), $1, $2)`, [
+          tenantId,
+          `client-${i}`,
+        ]);
+        await new Promise((r) => setTimeout(r, 5));
+        if (i % 3 === 0) throw new Error(`rollback ${i}`);
+      });
+    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => attempt(i)));
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(10);
+    const names: { name: string }[] = await withTenant(ds, tenantId, (em) =>
+      em.query(`SELECT name FROM clients ORDER BY name`),
+    );
+    const expected = Array.from({ length: 30 }, (_, i) => i)
+      .filter((i) => i % 3 !== 0)
+      .map((i) => `client-${i}`)
+      .sort();
+    expect(names.map((n) => n.name)).toEqual(expected);
   });
 });

@@ -15,6 +15,7 @@ import {
   CatalogControlModel,
   ControlEvaluationModel,
   EvidencePackModel,
+  ExceptionModel,
   FrameworkModel,
   GeneratePackInput,
   PeriodInput,
@@ -231,6 +232,27 @@ export class EvidenceResolver {
     @Args('clientId', { type: () => ID, nullable: true }) clientId?: string,
   ) {
     return (await this.evidence.list(actor, clientId)).map(packModel);
+  }
+
+  @Query(() => [ExceptionModel], {
+    description: 'The exceptions register (risk acceptances) of a client as of an instant',
+  })
+  async exceptions(
+    @CurrentActor() actor: Actor,
+    @Args('clientId', { type: () => ID }) clientId: string,
+    @Args('asOf', { nullable: true }) asOf?: Date,
+  ) {
+    const at = asOf?.getTime() ?? Date.now();
+    const content = await this.evidence.preview(actor, {
+      clientId,
+      period: { from: at - 1, to: at },
+      asOf: at,
+    });
+    return content.exceptions.map((e) => ({
+      ...e,
+      grantedAt: new Date(e.grantedAt),
+      expiresAt: new Date(e.expiresAt),
+    }));
   }
 
   @Query(() => [AccessLogEntryModel], { description: 'Downloads and share-link uses, newest first' })

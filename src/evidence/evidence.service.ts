@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config.js';
@@ -90,7 +90,7 @@ const toRecord = (r: Row): EvidencePackRecord => ({
 });
 
 @Injectable()
-export class EvidenceService {
+export class EvidenceService implements OnModuleInit {
   private catalogs: FrameworkCatalogs | null = null;
   private templates: ReturnType<typeof loadReportTemplates> | null = null;
 
@@ -102,6 +102,12 @@ export class EvidenceService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** A broken catalog or report template stops the service at start with the file and field at fault. */
+  onModuleInit(): void {
+    this.frameworkCatalogs();
+    this.reportTemplates();
+  }
 
   /** Catalogs and report templates are validated once; a broken one stops whoever asked with a clear message. */
   frameworkCatalogs(): FrameworkCatalogs {

@@ -222,3 +222,18 @@ export class CatalogControlModel {
   @Field() citation: string;
   @Field(() => JSONScalar) tests: unknown;
 }
+
+@ObjectType('RiskException')
+export class ExceptionModel {
+  @Field(() => String, { nullable: true }) caseKey?: string;
+  @Field() hostname: string;
+  @Field(() => String, { nullable: true }) patchId?: string;
+  @Field() reason: string;
+  @Field(() => [String]) compensatingControls: string[];
+  @Field() owner: string;
+  @Field() approver: string;
+  @Field(() => GraphQLISODateTime) grantedAt: Date;
+  @Field(() => GraphQLISODateTime) expiresAt: Date;
+  @Field() validAtAsOf: boolean;
+  @Field() eventId: string;
+}
