@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 
@@ -23,7 +24,7 @@ export async function freshDatabaseConfig(overrides: Record<string, string> = {}
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-test-'));
   env.DATA_DIR = dataDir;
   if (base) {
-    const name = `pp_test_${run}_${process.pid}_${++counter}`;
+    const name = `pp_test_${run}_${process.pid}_${++counter}_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: base });
     await admin.connect();
     await admin.query(`CREATE DATABASE "${name}"`);
