@@ -744,8 +744,11 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
     dropDatabase = config.databaseUrl;
   }
 
-  let service = await ServiceProcess.start(env, { expectBootstrapKey: o.database === 'embedded' });
+  // Everything below runs under the finally: a failed start must not leave a cluster running or files behind.
+  let running: ServiceProcess | undefined;
   try {
+    let service = await ServiceProcess.start(env, { expectBootstrapKey: o.database === 'embedded' });
+    running = service;
     const tenant = await provisionTenant(service, env.databaseUrl);
     const load = new Load({
       url: () => service.url,
@@ -766,6 +769,7 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
       await service.kill('SIGKILL');
       const t0 = Date.now();
       service = await ServiceProcess.start(env);
+      running = service;
       recoveryMs = Date.now() - t0;
       log(`restarted as pid ${service.pid} in ${recoveryMs} ms`);
     } else {
@@ -832,7 +836,7 @@ export async function runCrashTest(o: CrashOptions): Promise<CrashReport> {
       elapsedMs: Date.now() - started,
     };
   } finally {
-    await service.kill('SIGKILL');
+    await running?.kill('SIGKILL');
     await cluster?.destroy();
     fs.rmSync(env.dataDir, { recursive: true, force: true });
     if (dropDatabase && !process.env.PATCHPROOF_KEEP_TEST_DB) await dropDatabaseOf(dropDatabase);
