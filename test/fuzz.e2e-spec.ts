@@ -112,20 +112,6 @@ const validEvent = (clientId: string) =>
     },
   );
 
-/**
- * Known service bugs (reported; pinned by the `it.failing` tests below): a NUL character in `raw` and a lone
- * surrogate in any string fail the whole batch with a 500 instead of rejecting one line. The random inputs avoid
- * them so the properties keep testing everything else; remove this when the bugs are fixed.
- */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-function avoidKnownBugs(v: unknown): unknown {
-  if (typeof v === 'string') return v.replace(LONE_SURROGATE, '\ufffd').replaceAll('\u0000', '');
-  if (Array.isArray(v)) return v.map(avoidKnownBugs);
-  if (v && typeof v === 'object')
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [avoidKnownBugs(k), avoidKnownBugs(x)]));
-  return v;
-}
-
 /** An event, half the time spoiled in one or two fields (wrong type, bad value, missing, unknown field). */
 function eventArb(clientId: string) {
   const spoil = fc.oneof(
@@ -152,11 +138,11 @@ function eventArb(clientId: string) {
       if (v === null) delete e[k];
       else e[k] = v;
     }
-    return avoidKnownBugs(e) as Record<string, unknown>;
+    return e;
   });
 }
 
-/** The same for GraphQL, within its types (wrong types are refused by GraphQL itself: see the failing test). */
+/** The same for GraphQL, within its types (wrong types are refused by GraphQL itself: see the regression test). */
 function graphqlEventArb(clientId: string) {
   const spoil = fc.oneof(
     fc.tuple(
@@ -186,7 +172,7 @@ function graphqlEventArb(clientId: string) {
       raw: typeof event.raw === 'string' ? event.raw : JSON.stringify(event.raw),
     };
     for (const [k, v] of spoils) e[k] = v;
-    return avoidKnownBugs(e) as Record<string, unknown>;
+    return e;
   });
 }
 
@@ -373,7 +359,7 @@ describe('fuzz: bad input over HTTP (e2e)', () => {
     );
   }, 120_000);
 
-  // --- known bugs: these fail today (so `it.failing` passes); drop `.failing` and avoidKnownBugs once fixed --------
+  // --- bugs the fuzzer found, fixed: each stays as a regression test ------------------------------------------
 
   const valid = (over: Record<string, unknown> = {}) => ({
     kind: 'detected',
@@ -391,47 +377,38 @@ describe('fuzz: bad input over HTTP (e2e)', () => {
       .set('content-type', 'application/x-ndjson')
       .send(lines.map((l) => JSON.stringify(l)).join('\n'));
 
-  it.failing(
-    'BUG: a NUL in raw rejects that line, not the batch (today: 500, jsonb refuses \\u0000)',
-    async () => {
-      const res = await ndjson([valid({ raw: { note: 'a\u0000b' } }), valid()]);
-      expect(res.status).toBe(200);
-      const [first, second] = res.text
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
-      expect(first).toMatchObject({ line: 1, status: 'rejected' });
-      expect(second).toMatchObject({ line: 2, status: 'accepted' });
-    },
-  );
+  it('a NUL in raw rejects that line, not the batch (jsonb refuses \\u0000)', async () => {
+    const res = await ndjson([valid({ raw: { note: 'a\u0000b' } }), valid()]);
+    expect(res.status).toBe(200);
+    const [first, second] = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(first).toMatchObject({ line: 1, status: 'rejected' });
+    expect(second).toMatchObject({ line: 2, status: 'accepted' });
+  });
 
-  it.failing(
-    'BUG: a lone surrogate in a text field rejects that line naming the field (today: 500 from canonicalJson)',
-    async () => {
-      const res = await ndjson([valid({ asset: { hostname: 'srv-\ud800' } }), valid()]);
-      expect(res.status).toBe(200);
-      const [first, second] = res.text
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l));
-      expect(first).toMatchObject({ line: 1, status: 'rejected', field: 'asset.hostname' });
-      expect(second).toMatchObject({ line: 2, status: 'accepted' });
-    },
-  );
+  it('a lone surrogate in a text field rejects that line naming the field (canonicalJson refuses it)', async () => {
+    const res = await ndjson([valid({ asset: { hostname: 'srv-\ud800' } }), valid()]);
+    expect(res.status).toBe(200);
+    const [first, second] = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(first).toMatchObject({ line: 1, status: 'rejected', field: 'asset.hostname' });
+    expect(second).toMatchObject({ line: 2, status: 'accepted' });
+  });
 
-  it.failing(
-    'BUG: a GraphQL variable of the wrong type or with an unknown field is a 400 (today: 500 from the cost plugin)',
-    async () => {
-      const INGEST = `mutation($e: [EventInput!]!) { ingestEvents(clientId: "${UNKNOWN_CLIENT}", events: $e) { receipt { accepted } } }`;
-      for (const e of [valid({ kind: 5 }), valid({ extra: 'x' })]) {
-        const res = await t.http
-          .post('/graphql')
-          .set('content-type', 'application/json')
-          .set('authorization', `Bearer ${ingestKey}`)
-          .send({ query: INGEST, variables: { e: [e] } });
-        expect(res.status).toBe(400);
-        expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
-      }
-    },
-  );
+  it('a GraphQL variable of the wrong type or with an unknown field is a 400, not a 500', async () => {
+    const INGEST = `mutation($e: [EventInput!]!) { ingestEvents(clientId: "${UNKNOWN_CLIENT}", events: $e) { receipt { accepted } } }`;
+    for (const e of [valid({ kind: 5 }), valid({ extra: 'x' })]) {
+      const res = await t.http
+        .post('/graphql')
+        .set('content-type', 'application/json')
+        .set('authorization', `Bearer ${ingestKey}`)
+        .send({ query: INGEST, variables: { e: [e] } });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    }
+  });
 });

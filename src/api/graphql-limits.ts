@@ -36,13 +36,21 @@ export function costLimitPlugin(maxCost: number): ApolloServerPlugin {
         async didResolveOperation({ request, document, schema }) {
           // GraphiQL's introspection query scores high and is harmless where introspection is allowed at all.
           if (request.operationName === 'IntrospectionQuery') return;
-          const cost = getComplexity({
-            schema,
-            operationName: request.operationName,
-            query: document,
-            variables: request.variables,
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              operationName: request.operationName,
+              query: document,
+              variables: request.variables,
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (err) {
+            // The estimator coerces variables first: a wrong type or unknown input field is the caller's error.
+            throw new GraphQLError(err instanceof Error ? err.message : 'invalid variables', {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
+          }
           if (cost > maxCost) {
             throw new GraphQLError(
               `Query too costly: estimated cost ${cost} exceeds the limit of ${maxCost}`,

@@ -27,7 +27,7 @@ describe('validateEvent', () => {
     [{ ...base, sourceEventId: undefined }, 'sourceEventId', /required/],
     [{ ...base, cveIds: ['CVE-24-1'] }, 'cveIds[0]', /CVE-2024-12345/],
     [{ ...base, asset: { hostname: 'x'.repeat(300) } }, 'asset.hostname', /255/],
-    [{ ...base, asset: { hostname: 'a\u0000b' } }, 'asset.hostname', /control/],
+    [{ ...base, asset: { hostname: 'a\u0000b' } }, 'asset.hostname', /NUL/],
     [{ ...base, extra: 1 }, '(event)', /unknown field/],
     [{ ...base, kind: 'superseded' }, 'supersededBy', /required/],
     [{ ...base, kind: 'exception_granted' }, 'exception', /required/],

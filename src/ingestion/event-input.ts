@@ -105,8 +105,43 @@ function pathOf(path: PropertyKey[]): string {
     .join('');
 }
 
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
+/**
+ * Text that PostgreSQL jsonb or RFC 8785 hashing cannot hold: NUL (jsonb refuses \u0000) and lone surrogates (not
+ * I-JSON). Found anywhere, keys included, it rejects the one event naming the field, instead of failing the batch.
+ */
+function unstorableText(value: unknown, path: string, depth = 0): { field: string; reason: string } | null {
+  if (depth > 64) return { field: path || '(event)', reason: 'nested too deeply' };
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return { field: path || '(event)', reason: 'contains a NUL character' };
+    if (LONE_SURROGATE.test(value))
+      return { field: path || '(event)', reason: 'contains an unpaired UTF-16 surrogate' };
+    return null;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const bad = unstorableText(v, `${path}[${i}]`, depth + 1);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const key = path ? `${path}.${k}` : k;
+      const badKey = unstorableText(k, key, depth + 1);
+      if (badKey) return badKey;
+      const bad = unstorableText(v, key, depth + 1);
+      if (bad) return bad;
+    }
+  }
+  return null;
+}
+
 /** Validates one event against the schema and the rules that cross fields. `now` is the server clock. */
 export function validateEvent(input: unknown, now: number): ValidatedEvent {
+  const unstorable = unstorableText(input, '');
+  if (unstorable) return { ok: false, ...unstorable };
   const parsed = eventInputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -27,8 +27,11 @@ export async function freshDatabaseConfig(overrides: Record<string, string> = {}
     const name = `pp_test_${run}_${process.pid}_${++counter}_${randomBytes(4).toString('hex')}`;
     const admin = new pg.Client({ connectionString: base });
     await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
+    try {
+      await admin.query(`CREATE DATABASE "${name}"`);
+    } finally {
+      await admin.end();
+    }
     const url = new URL(base);
     url.pathname = `/${name}`;
     env.DATABASE_URL = url.toString();
