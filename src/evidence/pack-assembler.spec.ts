@@ -6,6 +6,7 @@ import PDFDocument from 'pdfkit';
 import { eventStreamOf, samplePackEvents } from '../../test/fixtures/sample-pack-events.js';
 import { samplePackContent } from '../../test/fixtures/sample-pack-content.js';
 import { readPackArchive, writePackArchive, type ArchiveEntry } from './archive.js';
+import { validateOscal } from './oscal/oscal-export.js';
 import type { EvidencePackContent } from './pack-content.js';
 import { assemblePack, type AssembledPack } from './pack-assembler.js';
 import type { SignaturePlaceholder } from './signing/pdf-signer.js';
@@ -22,6 +23,8 @@ const PACK_FILES = [
   'events.csv.gz',
   'manifest.json',
   'manifest.json.p7s',
+  'oscal-assessment-results.json',
+  'oscal-poam.json',
   'pack.pdf',
   'pack.xlsx',
   'signing-cert.pem',
@@ -89,13 +92,15 @@ async function variant(name: string, change: (files: Map<string, Buffer>) => voi
 }
 
 describe('assemblePack', () => {
-  it('writes patchproof-<packId>.zip with the seven files, and reports timings per part', () => {
+  it('writes patchproof-<packId>.zip with the nine files, and reports timings per part', () => {
     expect(pack.archivePath).toBe(join(dir, 'out', `patchproof-${content.packId}.zip`));
     expect(entries.map((entry) => entry.name)).toEqual(PACK_FILES);
     expect(pack.files.map((file) => file.name).sort()).toEqual(PACK_FILES);
     expect(pack.manifest.files.map((file) => file.name)).toEqual([
       'cases.csv',
       'events.csv.gz',
+      'oscal-assessment-results.json',
+      'oscal-poam.json',
       'pack.pdf',
       'pack.xlsx',
       'signing-cert.pem',
@@ -109,6 +114,7 @@ describe('assemblePack', () => {
       'eventsCsvMs',
       'xlsxMs',
       'casesCsvMs',
+      'oscalMs',
       'pdfRenderMs',
       'pdfSignMs',
       'manifestMs',
@@ -117,6 +123,16 @@ describe('assemblePack', () => {
       expect(pack.timings[part]).toBeGreaterThanOrEqual(0);
     }
     expect(pack.timings.totalMs).toBeGreaterThan(0);
+  });
+
+  it('carries OSCAL assessment-results and POA&M that validate against the v1.2.1 schemas', () => {
+    for (const [name, kind] of [
+      ['oscal-assessment-results.json', 'assessment-results'],
+      ['oscal-poam.json', 'poam'],
+    ] as const) {
+      const doc: unknown = JSON.parse(entries.find((entry) => entry.name === name)!.data!.toString('utf8'));
+      expect(validateOscal(doc, kind)).toEqual({ valid: true, errors: [] });
+    }
   });
 
   it('refuses a renderer that never places the signature', async () => {
@@ -143,6 +159,8 @@ describe('verifyPack', () => {
       new Set([
         'manifest.json.p7s:manifest-signature',
         'cases.csv:sha256',
+        'oscal-assessment-results.json:sha256',
+        'oscal-poam.json:sha256',
         'events.csv.gz:sha256',
         'pack.pdf:sha256',
         'pack.xlsx:sha256',

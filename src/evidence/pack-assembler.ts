@@ -2,7 +2,8 @@
  * Assembles one evidence pack: renders and signs every part, lists them in the signed manifest, and zips them as
  * `patchproof-<packId>.zip`:
  *
- *   pack.pdf (signed), pack.xlsx, cases.csv, events.csv.gz, signing-cert.pem  ← listed in the manifest
+ *   pack.pdf (signed), pack.xlsx, cases.csv, events.csv.gz, signing-cert.pem,
+ *   oscal-assessment-results.json, oscal-poam.json (validated OSCAL v1.2.1)  ← listed in the manifest
  *   manifest.json (RFC 8785), manifest.json.p7s (detached CMS over manifest.json)
  *
  * Parts are produced one after another so memory stays bounded (the event stream is read twice: once for
@@ -23,6 +24,7 @@ import {
   type PackManifest,
 } from './manifest.js';
 import type { EventStream, EvidencePackContent } from './pack-content.js';
+import { packOscalFiles } from './oscal/pack-oscal.js';
 import { hostnamesByAsset } from './pack-tables.js';
 import { MANIFEST_SIGNATURE_FILE, signManifest } from './signing/manifest-signer.js';
 import {
@@ -56,6 +58,7 @@ export interface PackTimings {
   eventsCsvMs: number;
   xlsxMs: number;
   casesCsvMs: number;
+  oscalMs: number;
   pdfRenderMs: number;
   pdfSignMs: number;
   hashMs: number;
@@ -108,6 +111,11 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
       }),
     );
     const casesCsv = await timed('casesCsvMs', () => writeCasesCsv(content, path(CASES_CSV_FILE)));
+    const oscal = await timed('oscalMs', async () => {
+      const files = packOscalFiles(content);
+      for (const file of files) await writeFile(path(file.name), file.bytes);
+      return files;
+    });
 
     const placeholderInfo: SignaturePlaceholderInfo = {
       reason: `Evidence pack ${content.packId}: ${content.client.name}, ${content.periodLabel}`,
@@ -130,7 +138,14 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
     await writeFile(path(PDF_FILE), signedPdf);
     await writeFile(path(CERTIFICATE_FILE), certificateChainPem(key));
 
-    const listed = [PDF_FILE, XLSX_FILE, CASES_CSV_FILE, EVENTS_CSV_FILE, CERTIFICATE_FILE];
+    const listed = [
+      PDF_FILE,
+      XLSX_FILE,
+      CASES_CSV_FILE,
+      EVENTS_CSV_FILE,
+      ...oscal.map((file) => file.name),
+      CERTIFICATE_FILE,
+    ];
     const files = await timed('hashMs', () =>
       Promise.all(listed.map((name) => describeFile(name, path(name)))),
     );
