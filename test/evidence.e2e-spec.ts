@@ -185,4 +185,54 @@ describe('evidence packs (e2e)', () => {
       { hostname: 'db-zürich-01', compensatingControls: ['VLAN segmentation'], validAtAsOf: true },
     ]);
   });
+
+  it('grants and expires a risk acceptance through the API, recorded in the ledger', async () => {
+    const g = await t.gql(
+      admin,
+      `mutation($c: ID!) { grantException(input: {clientId: $c, hostname: "pos-01", patchId: "KB5044999", reason: "EOL terminal",
+        compensatingControls: ["isolated VLAN"], owner: "Store ops", approver: "CISO", expiresAt: "2027-06-30T00:00:00Z"}) {
+        results { status } } }`,
+      { c: clientId },
+    );
+    expect(g.data.grantException.results).toEqual([{ status: 'accepted' }]);
+    const list = async () =>
+      (
+        await t.gql(admin, `query($c: ID!) { exceptions(clientId: $c) { patchId validAtAsOf } }`, {
+          c: clientId,
+        })
+      ).data.exceptions as { patchId: string; validAtAsOf: boolean }[];
+    expect((await list()).find((e) => e.patchId === 'KB5044999')?.validAtAsOf).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    const x = await t.gql(
+      admin,
+      `mutation($c: ID!) { expireException(clientId: $c, hostname: "pos-01", patchId: "KB5044999") { results { status } } }`,
+      { c: clientId },
+    );
+    expect(x.data.expireException.results).toEqual([{ status: 'accepted' }]);
+    expect((await list()).find((e) => e.patchId === 'KB5044999')?.validAtAsOf).toBe(false);
+    const viewer = await t.gql(
+      admin,
+      `mutation($c: ID!) { createApiKey(input: {role: client_viewer, clientId: $c}) { token } }`,
+      {
+        c: clientId,
+      },
+    );
+    const denied = await t.gql(
+      viewer.data.createApiKey.token,
+      `mutation($c: ID!) { expireException(clientId: $c, hostname: "pos-01", patchId: "KB5044999") { results { status } } }`,
+      { c: clientId },
+    );
+    expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('draws the same change sample again from the same seed', async () => {
+    const q = `query($c: ID!, $s: String) { changeSample(clientId: $c, period: {month: "2026-10"}, seed: $s, size: 5) {
+      seed populationSize items method } }`;
+    const first = await t.gql(admin, q, { c: clientId, s: null });
+    expect(first.errors).toBeUndefined();
+    const sample = first.data.changeSample;
+    expect(sample.populationSize).toBeGreaterThan(0);
+    const again = await t.gql(admin, q, { c: clientId, s: sample.seed });
+    expect(again.data.changeSample).toEqual(sample);
+  });
 });

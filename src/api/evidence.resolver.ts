@@ -3,6 +3,9 @@ import type { FrameworkId } from '../controls/control.types.js';
 import { badInput } from '../errors.js';
 import { EvidenceService, PACK_FRAMEWORKS, type EvidencePackRecord } from '../evidence/evidence.service.js';
 import { JobsService } from '../evidence/jobs.service.js';
+import { IngestionService } from '../ingestion/ingestion.service.js';
+import { IngestOutcomeModel } from './models/ingestion.models.js';
+import crypto from 'node:crypto';
 import type { Period } from '../metrics/metrics-report.js';
 import { MetricsService, monthPeriod, type MetricsScope } from '../metrics/metrics.service.js';
 import type { Severity } from '../vulnerabilities/vulnerability-facts.js';
@@ -14,7 +17,9 @@ import {
   CaseFilterInput,
   CatalogControlModel,
   ControlEvaluationModel,
+  ChangeSampleModel,
   EvidencePackModel,
+  GrantExceptionInput,
   ExceptionModel,
   FrameworkModel,
   GeneratePackInput,
@@ -73,7 +78,80 @@ export class EvidenceResolver {
     private readonly metrics: MetricsService,
     private readonly evidence: EvidenceService,
     private readonly jobs: JobsService,
+    private readonly ingestion: IngestionService,
   ) {}
+
+  @Query(() => ChangeSampleModel, {
+    description:
+      'A reproducible random sample of the period’s deployments (SOX change testing), each evaluated',
+  })
+  async changeSample(
+    @CurrentActor() actor: Actor,
+    @Args('clientId', { type: () => ID }) clientId: string,
+    @Args('period') period: PeriodInput,
+    @Args('seed', { nullable: true, description: 'Default: a new random seed, returned with the sample' })
+    seed?: string,
+    @Args('size', { type: () => Int, defaultValue: 25 }) size = 25,
+    @Args('asOf', { nullable: true }) asOf?: Date,
+  ) {
+    if (size < 1 || size > 500) throw badInput('size', 'between 1 and 500');
+    const content = await this.evidence.preview(
+      actor,
+      { clientId, period: toPeriod(period), asOf: asOf?.getTime() },
+      { seed: seed ?? crypto.randomBytes(8).toString('hex'), size },
+    );
+    return content.changeSample;
+  }
+
+  @Mutation(() => IngestOutcomeModel, {
+    description:
+      'Records a risk acceptance as an exception_granted event in the ledger (it counts only while valid)',
+  })
+  grantException(@CurrentActor() actor: Actor, @Args('input') input: GrantExceptionInput) {
+    requireRole(actor, 'msp_admin');
+    return this.ingestion.ingest(actor, [
+      {
+        clientId: input.clientId,
+        kind: 'exception_granted',
+        occurredAt: new Date().toISOString(),
+        source: 'patchproof',
+        sourceEventId: `exception-${crypto.randomUUID()}`,
+        actor: input.approver,
+        asset: { hostname: input.hostname },
+        patch: { id: input.patchId },
+        exception: {
+          reason: input.reason,
+          compensatingControls: input.compensatingControls,
+          owner: input.owner,
+          approver: input.approver,
+          expiresAt: input.expiresAt.toISOString(),
+        },
+      },
+    ]);
+  }
+
+  @Mutation(() => IngestOutcomeModel, {
+    description: 'Ends a risk acceptance now (an exception_expired event)',
+  })
+  expireException(
+    @CurrentActor() actor: Actor,
+    @Args('clientId', { type: () => ID }) clientId: string,
+    @Args('hostname') hostname: string,
+    @Args('patchId') patchId: string,
+  ) {
+    requireRole(actor, 'msp_admin');
+    return this.ingestion.ingest(actor, [
+      {
+        clientId,
+        kind: 'exception_expired',
+        occurredAt: new Date().toISOString(),
+        source: 'patchproof',
+        sourceEventId: `exception-expired-${crypto.randomUUID()}`,
+        asset: { hostname },
+        patch: { id: patchId },
+      },
+    ]);
+  }
 
   @Query(() => RemediationMetricsModel, {
     description: 'Figures for one client (or all the tenant’s clients) as of an instant',

@@ -33,6 +33,8 @@ export interface PackContentInput {
   vulnerabilityFeeds: Provenance['vulnerabilityFeeds'];
   generator: Provenance['generator'];
   sampleSize?: number;
+  /** Default: the pack id, recorded with the sample so the auditor can re-draw it. */
+  sampleSeed?: string;
 }
 
 export function periodLabel(from: number, to: number, timeZone = 'UTC'): string {
@@ -141,7 +143,11 @@ export function buildPackContent(input: PackContentInput): EvidencePackContent {
 
   const deployments = periodDeployments(controlInput);
   // The seed is recorded in the pack: the auditor re-draws the same sample from the same population.
-  const changeSample = drawChangeSample(deployments, `${input.packId}`, input.sampleSize ?? 25);
+  const changeSample = drawChangeSample(
+    deployments,
+    input.sampleSeed ?? input.packId,
+    input.sampleSize ?? 25,
+  );
 
   const breaches = scope.report.breaches.length;
   return {

@@ -195,7 +195,11 @@ export class EvidenceService implements OnModuleInit {
   }
 
   /** Content for an ad-hoc evaluation (controlEvaluation): the same path as a pack, nothing stored. */
-  async preview(actor: Actor, req: PackRequest): Promise<EvidencePackContent> {
+  async preview(
+    actor: Actor,
+    req: PackRequest,
+    sample: { seed?: string; size?: number } = {},
+  ): Promise<EvidencePackContent> {
     requireRole(actor, ...READ_ROLES);
     const clientId = clientScope(actor, req.clientId) ?? req.clientId;
     const asOf = req.asOf ?? Date.now();
@@ -221,7 +225,7 @@ export class EvidenceService implements OnModuleInit {
       createdAt: new Date(asOf),
       finishedAt: null,
     };
-    return this.content(actor.tenantId, pack, asOf);
+    return this.content(actor.tenantId, pack, asOf, sample);
   }
 
   /** Renders a queued pack. Safe to call twice: a pack that is already ready is left alone. */
@@ -309,6 +313,7 @@ export class EvidenceService implements OnModuleInit {
     tenantId: string,
     pack: EvidencePackRecord,
     generatedAt: number,
+    sample: { seed?: string; size?: number } = {},
   ): Promise<EvidencePackContent> {
     return withTenant(this.dataSource, tenantId, async (em) => {
       const asOf = pack.asOf.getTime();
@@ -327,6 +332,8 @@ export class EvidenceService implements OnModuleInit {
         sources: await this.sources(em, client.id, period, asOf),
         vulnerabilityFeeds: await this.vulnerabilities.feedVersions(em),
         generator: { name: 'patchproof', version: VERSION, node: process.version },
+        sampleSeed: sample.seed,
+        sampleSize: sample.size,
       });
     });
   }

@@ -237,3 +237,28 @@ export class ExceptionModel {
   @Field() validAtAsOf: boolean;
   @Field() eventId: string;
 }
+
+@ObjectType('ChangeSample')
+export class ChangeSampleModel {
+  @Field({ description: 'Recorded so the auditor can re-draw the same sample' }) seed: string;
+  @Field(() => Int) requestedSize: number;
+  @Field(() => Int, { description: 'Deployments in the period (the complete population)' })
+  populationSize: number;
+  @Field({ description: 'How the sample is drawn, step by step' }) method: string;
+  @Field(() => JSONScalar, {
+    description: 'Each sampled change with approval, testing, SoD and back-out results',
+  })
+  items: unknown;
+}
+
+@InputType()
+export class GrantExceptionInput {
+  @Field(() => ID) clientId: string;
+  @Field() hostname: string;
+  @Field({ description: 'The patch the risk acceptance covers' }) patchId: string;
+  @Field() reason: string;
+  @Field(() => [String]) compensatingControls: string[];
+  @Field() owner: string;
+  @Field() approver: string;
+  @Field(() => GraphQLISODateTime) expiresAt: Date;
+}
