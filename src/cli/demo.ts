@@ -107,7 +107,8 @@ export async function runDemo(outDir: string): Promise<void> {
         const bad = out.results.find((r) => r.status === 'rejected');
         if (bad) throw new Error(`demo event rejected: ${bad.field}: ${bad.reason}`);
       }
-      const pack = await evidence.request(actor, { clientId: client.id, period, asOf: now });
+      // As of now, after the client's assets and events exist (an asset counts from when it was registered).
+      const pack = await evidence.request(actor, { clientId: client.id, period, asOf: Date.now() });
       await evidence.render(tenant.id, pack.id);
       const file = await evidence.openForDownload(actor, pack.id);
       const safe = c.name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
