@@ -425,7 +425,9 @@ export function survivalChart(
       points: metrics.survival.map((p) => ({ t: p.t, value: p.survival, censored: p.censored })),
       halfLife: metrics.halfLifeDays,
       halfLifeLabel:
-        metrics.halfLifeDays === null ? 'half-life not reached' : `half-life ${metrics.halfLifeDays} d`,
+        metrics.halfLifeDays === null
+          ? 'half-life not reached'
+          : `half-life ${metrics.halfLifeDays.toFixed(1)} d`,
     },
     theme,
   );

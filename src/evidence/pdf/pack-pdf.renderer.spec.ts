@@ -138,7 +138,7 @@ describe('renderPackPdf', () => {
       expect(text).toContain(`${(m.slaCompliance.value! * 100).toFixed(1)}%`);
       expect(text).toContain(`${m.slaCompliance.numerator} of ${m.slaCompliance.denominator} due in period`);
       expect(text).toContain(`${m.patchSuccess.numerator} of ${m.patchSuccess.denominator} install attempts`);
-      expect(text).toContain(`half-life ${m.halfLifeDays} d`);
+      expect(text).toContain(`half-life ${m.halfLifeDays!.toFixed(1)} d`);
       for (const p of m.trend) {
         expect(text).toContain(`${p.slaCompliance.numerator}/${p.slaCompliance.denominator}`);
       }

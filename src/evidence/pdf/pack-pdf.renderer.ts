@@ -684,7 +684,7 @@ class PackPdfWriter {
       open,
       excluded,
       count: Object.values(m.openBacklog).reduce((a, b) => a + b, 0),
-      halfLife: m.halfLifeDays === null ? 'not reached' : `${m.halfLifeDays} days`,
+      halfLife: m.halfLifeDays === null ? 'not reached' : `${m.halfLifeDays.toFixed(1)} days`,
     };
     ttrBySeverityChart(
       doc,
