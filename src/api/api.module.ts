@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config.js';
 import { EvidenceModule } from '../evidence/evidence.module.js';
 import { IngestionModule } from '../ingestion/ingestion.module.js';
+import { AttestationResolver } from './attestation.resolver.js';
 import { EvidenceResolver } from './evidence.resolver.js';
+import { MonthlyReportsResolver } from './monthly-reports.resolver.js';
 import { PacksController } from './packs.controller.js';
 import { TenancyModule } from '../tenancy/tenancy.module.js';
 import { EventsController } from './events.controller.js';
@@ -53,7 +55,13 @@ export class ApiModule {
         PacksController,
         ...(config.graphql.ide ? [GraphqlIdeController] : []),
       ],
-      providers: [TenancyResolver, IngestionResolver, EvidenceResolver],
+      providers: [
+        TenancyResolver,
+        IngestionResolver,
+        EvidenceResolver,
+        AttestationResolver,
+        MonthlyReportsResolver,
+      ],
     };
   }
 }

@@ -53,6 +53,7 @@ export interface EvidencePackRecord {
   id: string;
   tenantId: string;
   clientId: string;
+  kind: 'pack' | 'attestation';
   periodFrom: Date;
   periodTo: Date;
   frameworks: string[];
@@ -69,10 +70,11 @@ export interface EvidencePackRecord {
   finishedAt: Date | null;
 }
 
-const toRecord = (r: Row): EvidencePackRecord => ({
+export const toRecord = (r: Row): EvidencePackRecord => ({
   id: r.id,
   tenantId: r.tenant_id,
   clientId: r.client_id,
+  kind: r.kind,
   periodFrom: r.period_from,
   periodTo: r.period_to,
   frameworks: r.frameworks,
@@ -210,6 +212,7 @@ export class EvidenceService implements OnModuleInit {
       id: 'preview',
       tenantId: actor.tenantId,
       clientId: client.id,
+      kind: 'pack',
       periodFrom: new Date(req.period.from),
       periodTo: new Date(req.period.to),
       frameworks: req.frameworks ?? client.frameworks,
@@ -236,7 +239,7 @@ export class EvidenceService implements OnModuleInit {
     const row = await withTenant(this.dataSource, tenantId, async (em) => {
       const [r] = await em.query(
         `WITH u AS (UPDATE evidence_packs SET status = 'running', progress = 5, error = NULL
-                    WHERE id = $1 AND status <> 'ready' RETURNING *) SELECT * FROM u`,
+                    WHERE id = $1 AND status <> 'ready' AND kind = 'pack' RETURNING *) SELECT * FROM u`,
         [packId],
       );
       return r as Row | undefined;

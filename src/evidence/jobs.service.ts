@@ -11,8 +11,21 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config.js';
 import { LOGGER } from '../logger.js';
 import { EvidenceService } from './evidence.service.js';
+import { MonthlyReportsService, previousMonth } from './monthly-reports.service.js';
 
 export const RENDER_QUEUE = 'render-pack';
+/** One job per tenant and month: requests every client's pack and enqueues its rendering. */
+export const MONTHLY_QUEUE = 'monthly-reports';
+/** Hourly: keeps one monthly schedule per tenant, in the tenant's current zone (new tenants, changed zones). */
+export const MONTHLY_SCHEDULES_QUEUE = 'monthly-report-schedules';
+/** The 1st of each month at 06:00, evaluated in the tenant's zone. */
+export const MONTHLY_CRON = '0 6 1 * *';
+
+interface MonthlyJob {
+  tenantId: string;
+  /** YYYY-MM; absent on scheduled runs: the month before the run, in the tenant's zone. */
+  month?: string;
+}
 
 interface RenderJob {
   tenantId: string;
@@ -26,6 +39,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly dataSource: DataSource,
     private readonly evidence: EvidenceService,
+    private readonly monthly: MonthlyReportsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -45,6 +59,66 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       });
     }
     this.boss = boss;
+    // A failed batch is retried; a pack that still fails stays `failed` with its error in monthlyReportRun.
+    await boss.createQueue(MONTHLY_QUEUE, { retryLimit: 3, retryDelay: 60, retryBackoff: true });
+    await boss.createQueue(MONTHLY_SCHEDULES_QUEUE, { retryLimit: 1 });
+    if (this.config.workerEnabled) {
+      await boss.work<MonthlyJob, unknown, { pollingIntervalSeconds: number; includeMetadata: true }>(
+        MONTHLY_QUEUE,
+        { pollingIntervalSeconds: 2, includeMetadata: true },
+        async ([job]) => {
+          const zone = await this.tenantZone(job.data.tenantId);
+          // The month before the one the job was created in: a retry on the 2nd still renders the same month.
+          const month = job.data.month ?? previousMonth(job.createdOn.getTime(), zone);
+          await this.startMonthlyReports(job.data.tenantId, month);
+        },
+      );
+      await boss.work(MONTHLY_SCHEDULES_QUEUE, async () => this.scheduleMonthlyReports());
+    }
+    await boss.schedule(MONTHLY_SCHEDULES_QUEUE, '17 * * * *');
+    await this.scheduleMonthlyReports();
+  }
+
+  /** One schedule per tenant, keyed by the tenant id; rescheduling replaces it (pg-boss upserts by name and key). */
+  async scheduleMonthlyReports(): Promise<void> {
+    const boss = this.started();
+    // Every tenant: read outside a tenant scope, as the CLI lists tenants.
+    const tenants: { id: string; time_zone: string }[] = await this.dataSource.query(
+      `SELECT id, time_zone FROM tenants`,
+    );
+    for (const t of tenants) {
+      try {
+        // missed: 'once': a deployment down over the 1st still sends that month's run when it comes back.
+        await boss.schedule(
+          MONTHLY_QUEUE,
+          MONTHLY_CRON,
+          { tenantId: t.id },
+          { tz: t.time_zone, key: t.id, missed: 'once' },
+        );
+      } catch (err) {
+        this.logger.error({ err, tenantId: t.id, timeZone: t.time_zone }, 'cannot schedule monthly reports');
+      }
+    }
+  }
+
+  /** Requests the month's pack of every client and enqueues the ones not ready; returns the records. */
+  async startMonthlyReports(tenantId: string, month: string) {
+    const packs = await this.monthly.requestMonth(tenantId, month);
+    for (const pack of packs) if (pack.status !== 'ready') await this.enqueueRender(tenantId, pack.id);
+    return packs;
+  }
+
+  private async tenantZone(tenantId: string): Promise<string> {
+    const rows = await this.dataSource.query<{ time_zone: string }[]>(
+      `SELECT time_zone FROM tenants WHERE id = $1`,
+      [tenantId],
+    );
+    return rows[0]?.time_zone ?? 'UTC';
+  }
+
+  private started(): PgBoss {
+    if (!this.boss) throw new Error('job queue not started');
+    return this.boss;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -52,8 +126,8 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   async enqueueRender(tenantId: string, packId: string): Promise<void> {
-    if (!this.boss) throw new Error('job queue not started');
+    const boss = this.started();
     // singletonKey: a pack is rendered by one job at a time however often it is enqueued.
-    await this.boss.send(RENDER_QUEUE, { tenantId, packId }, { singletonKey: packId });
+    await boss.send(RENDER_QUEUE, { tenantId, packId }, { singletonKey: packId });
   }
 }

@@ -204,6 +204,6 @@ async function describeFile(name: string, path: string): Promise<ManifestFile> {
   return { name, sha256: hash.digest('hex'), size: (await stat(path)).size };
 }
 
-function describeBuffer(name: string, bytes: Buffer): ManifestFile {
+export function describeBuffer(name: string, bytes: Buffer): ManifestFile {
   return { name, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
 }

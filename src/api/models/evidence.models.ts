@@ -167,6 +167,7 @@ export class GeneratePackInput {
 export class EvidencePackModel {
   @Field(() => ID) id: string;
   @Field(() => ID) clientId: string;
+  @Field({ description: 'pack or attestation' }) kind: string;
   @Field(() => GraphQLISODateTime) periodFrom: Date;
   @Field(() => GraphQLISODateTime) periodTo: Date;
   @Field(() => [String]) frameworks: string[];
