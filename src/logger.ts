@@ -1,5 +1,5 @@
 /** One pino logger for the process. Authorization headers, cookies, tokens and passphrases are redacted. */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -10,12 +10,14 @@ export const REDACT_PATHS = [
   '*.secret',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({
+/** `destination`: where lines go (default stdout); tests pass a stream to read what would be printed. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: 'patchproof' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Nest token for the process logger (provided by AppModule). */

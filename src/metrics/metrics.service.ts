@@ -22,6 +22,7 @@ import {
   dueDate,
   loadPolicyTemplates,
   parseSlaPolicy,
+  PolicyTemplateError,
   policyVersionFor,
   type DueDate,
 } from './sla-policy.js';
@@ -93,6 +94,7 @@ export class MetricsService {
   // --- policies ------------------------------------------------------------------------------------------------
 
   async policies(actor: Actor): Promise<SlaPolicy[]> {
+    requireRole(actor, ...READ_ROLES);
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       const custom = await this.customPolicies(em);
       return [...this.templates.values(), ...custom.values()];
@@ -145,11 +147,25 @@ export class MetricsService {
         throw badInput('effectiveFrom', `must be after the previous version's ${last.effectiveFrom}`);
       }
       const version: SlaPolicyVersion = { kevDueDateWins: true, ...input, version: v + 1 };
+      // The parser takes versions as a template file holds them: without `key`, which it writes in (and refuses
+      // inside a version). Stored rows keep it, as readers of sla_policies expect.
+      const bare = ({ key: _key, ...rest }: SlaPolicyVersion) => rest;
       // Validate with the same parser as the templates, so a custom policy can never be malformed.
-      const policy = parseSlaPolicy(
-        { key: input.key, versions: [...prior.map((r) => r.body), version] },
-        `custom policy ${input.key}`,
-      );
+      let policy: SlaPolicy;
+      try {
+        policy = parseSlaPolicy(
+          {
+            key: input.key,
+            versions: [...prior.map((r) => bare(r.body as SlaPolicyVersion)), bare(version)],
+          },
+          `custom policy ${input.key}`,
+        );
+      } catch (err) {
+        // A template error here is the caller's input: name the field instead of masking it as an internal error.
+        if (err instanceof PolicyTemplateError)
+          throw badInput(err.field.replace(/^versions\[\d+\]\./, ''), err.message);
+        throw err;
+      }
       await em.query(`INSERT INTO sla_policies (tenant_id, key, version, body) VALUES ($1, $2, $3, $4)`, [
         actor.tenantId,
         input.key,

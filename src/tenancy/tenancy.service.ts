@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { badInput, DomainError, notFound } from '../errors.js';
 import { withTenant } from '../database/tenant-scope.js';
-import { clientScope, requireRole, type Actor, type Role } from './actor.js';
+import { clientScope, READ_ROLES, requireRole, type Actor, type Role } from './actor.js';
 import { generateApiKey, parseApiKey, secretMatches } from './api-key.js';
 import {
   CLIENT_FRAMEWORKS,
@@ -192,6 +192,7 @@ export class TenancyService {
   }
 
   async clients(actor: Actor): Promise<Client[]> {
+    requireRole(actor, ...READ_ROLES);
     const scope = clientScope(actor);
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       const rows: Row[] = await em.query(
@@ -203,6 +204,7 @@ export class TenancyService {
   }
 
   async client(actor: Actor, id: string): Promise<Client> {
+    requireRole(actor, ...READ_ROLES);
     const scope = clientScope(actor, id);
     return withTenant(this.dataSource, actor.tenantId, (em) => this.clientIn(em, scope ?? id));
   }
@@ -249,6 +251,7 @@ export class TenancyService {
   }
 
   async assets(actor: Actor, clientId: string): Promise<Asset[]> {
+    requireRole(actor, ...READ_ROLES);
     const scope = clientScope(actor, clientId);
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       const client = await this.clientIn(em, scope ?? clientId);
