@@ -22,6 +22,11 @@ function bodyErrorHandler(
   res.status(err.status).json({ errors: [{ message: err.message ?? 'bad request', extensions: { code } }] });
 }
 
+/** `/s/<token>…` → `/s/[redacted]…`, for logs. */
+export function redactSharePath(url: string | undefined): string | undefined {
+  return url?.replace(/^\/s\/[^/?#]+/, '/s/[redacted]');
+}
+
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     bodyParser: false,
@@ -37,6 +42,8 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
         return id;
       },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // Share-link tokens travel in the path; the request log keeps the route, never the token.
+      serializers: { req: (req: { url?: string }) => ({ ...req, url: redactSharePath(req.url) }) },
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
     }),
   );

@@ -18,6 +18,10 @@ import { GraphqlIdeController } from './graphql-ide.controller.js';
 import { aliasLimit, costLimitPlugin, depthLimitRule } from './graphql-limits.js';
 import { HealthController } from './health.controller.js';
 import { JSONScalar } from './models/json.scalar.js';
+import { PagesController } from './pages/pages.controller.js';
+import { ShareLinksResolver } from './share-links.resolver.js';
+import { ShareLinksService } from '../sharing/share-links.service.js';
+import { WebSessionService } from '../tenancy/web-session.service.js';
 import { TenancyResolver } from './tenancy.resolver.js';
 
 @Module({})
@@ -53,6 +57,7 @@ export class ApiModule {
         HealthController,
         EventsController,
         PacksController,
+        PagesController,
         ...(config.graphql.ide ? [GraphqlIdeController] : []),
       ],
       providers: [
@@ -61,6 +66,9 @@ export class ApiModule {
         EvidenceResolver,
         AttestationResolver,
         MonthlyReportsResolver,
+        ShareLinksResolver,
+        ShareLinksService,
+        WebSessionService,
       ],
     };
   }

@@ -438,6 +438,28 @@ export class EvidenceService implements OnModuleInit {
     });
   }
 
+  /** A ready pack's stored archive, with nothing logged: callers that serve it record the access themselves. */
+  async archiveOf(
+    actor: Actor,
+    id: string,
+  ): Promise<{ pack: EvidencePackRecord; path: string; fileName: string; sha256: string; size: number }> {
+    const pack = await this.get(actor, id);
+    if (pack.status !== 'ready') throw new DomainError('CONFLICT', `pack is ${pack.status}, not ready`);
+    return withTenant(this.dataSource, actor.tenantId, async (em) => {
+      const [row] = await em.query(
+        `SELECT archive_path, archive_sha256, archive_size FROM evidence_packs WHERE id = $1`,
+        [id],
+      );
+      return {
+        pack,
+        path: row.archive_path,
+        fileName: path.basename(row.archive_path),
+        sha256: row.archive_sha256,
+        size: Number(row.archive_size),
+      };
+    });
+  }
+
   async accessLog(
     actor: Actor,
     limit = 100,
