@@ -1,13 +1,14 @@
 /**
  * `npm run demo`: a demo MSP with three clients (HIPAA, PCI DSS, SOX) and six months of realistic events on a fresh
  * embedded database (or a new tenant on DATABASE_URL), the vulnerability feeds from templates/feeds, then a signed
- * pack per client for the last full month, verified, in ./out.
+ * pack per client for the last full month and an insurer attestation per client, verified, in ./out.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import yauzl from 'yauzl';
+import { AttestationService } from '../evidence/attestation.service.js';
 import { EvidenceService } from '../evidence/evidence.service.js';
 import { verifyPack } from '../evidence/verify-pack.js';
 import { IngestionService, MAX_BATCH } from '../ingestion/ingestion.service.js';
@@ -85,6 +86,7 @@ export async function runDemo(outDir: string): Promise<void> {
     const actor = systemActor(tenant.id, 'demo');
     const ingestion = ctx.app.get(IngestionService);
     const evidence = ctx.app.get(EvidenceService);
+    const attestations = ctx.app.get(AttestationService);
     const month = scenario.months.at(-1)!;
     const period = monthPeriod(month);
     fs.mkdirSync(outDir, { recursive: true });
@@ -133,6 +135,20 @@ export async function runDemo(outDir: string): Promise<void> {
           `${s.breaches} breaches, controls ${s.controls.satisfied} satisfied / ${s.controls.notSatisfied} not satisfied of ${s.controls.total}`,
       );
       written.push(zip);
+
+      // The insurer attestation as of now (the 12 months before it), verified below like the packs.
+      const attestation = await attestations.generate(actor, client.id);
+      const attestationZip = path.join(outDir, `${safe}-attestation.zip`);
+      fs.copyFileSync((await evidence.openForDownload(actor, attestation.id)).path, attestationZip);
+      const attestationFolder = attestationZip.replace(/\.zip$/, '');
+      fs.rmSync(attestationFolder, { recursive: true, force: true });
+      fs.mkdirSync(attestationFolder);
+      await extract(
+        attestationZip,
+        ['attestation.pdf', 'attestation.json', 'manifest.json', 'manifest.json.p7s', 'signing-cert.pem'],
+        attestationFolder,
+      );
+      written.push(attestationZip);
     }
 
     // Verify as an outsider would: with the published certificate, not the one inside the archive.
@@ -148,7 +164,8 @@ export async function runDemo(outDir: string): Promise<void> {
         `verify ${path.basename(zip)}: ${v.ok ? 'OK' : 'FAILED'} (${v.checks.length} checks${failed.length ? `; failed: ${failed.map((f) => `${f.file} ${f.check}`).join(', ')}` : ''})`,
       );
       const folder = zip.replace(/\.zip$/, '');
-      const pdfsig = tool('pdfsig', [path.join(folder, 'pack.pdf')]);
+      const pdf = fs.existsSync(path.join(folder, 'pack.pdf')) ? 'pack.pdf' : 'attestation.pdf';
+      const pdfsig = tool('pdfsig', [path.join(folder, pdf)]);
       // pdfsig exits 0 whether or not the signature is valid: read what it says.
       if (pdfsig !== null)
         console.log(
