@@ -204,6 +204,13 @@ describe('cross-tenant probes (e2e)', () => {
       (await t.http.get(`/v1/packs/${packId}/download`).set('authorization', `Bearer ${a.token}`)).status,
     ).toBe(200);
 
+    const shareLink = await gql(
+      a.token,
+      `mutation($p: ID!, $e: DateTime!) { createShareLink(packId: $p, expiresAt: $e) { link { id } } }`,
+      { p: packId, e: new Date(Date.now() + 3600_000).toISOString() },
+    );
+    const shareLinkId = shareLink.createShareLink.link.id as string;
+
     const key = async (input: Record<string, unknown>) =>
       (
         await gql(
@@ -242,6 +249,7 @@ describe('cross-tenant probes (e2e)', () => {
       packId,
       apiKeyId: viewer.key.id,
       policyKey: 'harbor-probe-policy',
+      shareLinkId,
     };
     unknown = {
       tenantId: randomUUID(),
@@ -252,6 +260,7 @@ describe('cross-tenant probes (e2e)', () => {
       packId: randomUUID(),
       apiKeyId: randomUUID(),
       policyKey: 'nobody-probe-policy',
+      shareLinkId: randomUUID(),
     };
     const clientSecrets = [
       clientId,
@@ -267,6 +276,7 @@ describe('cross-tenant probes (e2e)', () => {
       ingest.key.id,
       otherViewer.key.id,
       'harbor-probe-policy',
+      shareLinkId,
       ingested.ingestEvents.receipt.headHash as string,
       ...eventIds,
     ].filter((s) => s.length > 0);

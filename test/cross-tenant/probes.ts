@@ -30,7 +30,12 @@ export interface Target {
   apiKeyId: string;
   /** A custom SLA policy of A. */
   policyKey: string;
+  /** A share link of A's pack (its token is a capability: probes never hold it, see SHARE_TOKEN). */
+  shareLinkId: string;
 }
+
+/** A well-formed share token that exists nowhere: whoever sends it must get the one "not available" page. */
+const SHARE_TOKEN = `pps_${'Q'.repeat(43)}`;
 
 export type CallerName = 'tenantB' | 'ingestA' | 'otherClientViewer' | 'expiredAuditor' | 'anonymous';
 
@@ -123,6 +128,11 @@ export const GRAPHQL_PROBES: Record<string, GraphqlProbe> = {
   generateEvidencePack: { args: (t) => ({ input: { clientId: t.clientId, period: PERIOD } }) },
   ingestEvents: { args: (t) => ({ clientId: t.clientId, events: [event(t, 'gql')] }), allowed: ['ingestA'] },
   revokeApiKey: { args: (t) => ({ id: t.apiKeyId }) },
+  createShareLink: {
+    args: (t) => ({ packId: t.packId, expiresAt: '2027-01-01T00:00:00Z', maxDownloads: 1 }),
+  },
+  shareLinks: { args: (t) => ({ packId: t.packId }) },
+  revokeShareLink: { args: (t) => ({ id: t.shareLinkId }) },
 };
 
 export interface HttpRequestSpec {
@@ -164,6 +174,31 @@ export const HTTP_PROBES: Record<string, HttpProbe> = {
   'GET /metrics': { request: () => ({ method: 'GET', path: '/metrics' }) },
   'GET /graphiql': { request: () => ({ method: 'GET', path: '/graphiql' }) },
   'GET /graphiql/assets/:name': { request: (t) => ({ method: 'GET', path: `/graphiql/assets/${t.packId}` }) },
+  // Evidence pages: share links authorize by their token only, the signed-in pages by a session cookie only.
+  'GET /s/:token': { request: () => ({ method: 'GET', path: `/s/${SHARE_TOKEN}` }) },
+  'GET /s/:token/download': { request: () => ({ method: 'GET', path: `/s/${SHARE_TOKEN}/download` }) },
+  'GET /s/:token/pack.pdf': { request: () => ({ method: 'GET', path: `/s/${SHARE_TOKEN}/pack.pdf` }) },
+  'GET /verify': { request: () => ({ method: 'GET', path: '/verify' }) },
+  'POST /verify': {
+    request: () => ({
+      method: 'POST',
+      path: '/verify',
+      contentType: 'multipart/form-data; boundary=probe',
+      body: '--probe\r\nContent-Disposition: form-data; name="archive"; filename="probe.zip"\r\nContent-Type: application/zip\r\n\r\nPK\r\n--probe--\r\n',
+    }),
+  },
+  'GET /login': { request: () => ({ method: 'GET', path: '/login' }) },
+  'POST /login': {
+    request: () => ({
+      method: 'POST',
+      path: '/login',
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'apiKey=probe',
+    }),
+  },
+  'POST /logout': { request: () => ({ method: 'POST', path: '/logout' }) },
+  'GET /packs': { request: (t) => ({ method: 'GET', path: `/packs?clientId=${t.clientId}` }) },
+  'GET /packs/:id/download': { request: (t) => ({ method: 'GET', path: `/packs/${t.packId}/download` }) },
 };
 
 export interface SchemaOperation {
