@@ -18,6 +18,7 @@ import {
 import { TenancyService } from '../tenancy/tenancy.service.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { EvidenceService } from '../evidence/evidence.service.js';
+import { MonthlyReportsService } from '../evidence/monthly-reports.service.js';
 import { monthPeriod } from '../metrics/metrics.service.js';
 import { verifyPack } from '../evidence/verify-pack.js';
 import { cliActor, openCli, resolveClientId } from './cli-context.js';
@@ -197,6 +198,7 @@ program
             : [];
         if (clients.length === 0) throw new Error('pass --client or --all-clients');
         const evidence = ctx.app.get(EvidenceService);
+        const monthly = ctx.app.get(MonthlyReportsService);
         const period = monthPeriod(opts.month);
         fs.mkdirSync(opts.out, { recursive: true });
         const bar = new cliProgress.SingleBar(
@@ -212,7 +214,8 @@ program
               clientId: c.id,
               period,
               asOf: Math.min(Date.now(), period.to + 86_400_000),
-              idempotencyKey: `monthly:${c.id}:${opts.month}`,
+              // The scheduled monthly run's key: by hand or on the 1st, one pack per client, month and policy.
+              idempotencyKey: await monthly.keyFor(actor.tenantId, c.id, opts.month),
             });
             if (pack.status !== 'ready') await evidence.render(actor.tenantId, pack.id);
             const file = await evidence.openForDownload(actor, pack.id);

@@ -9,7 +9,7 @@
  * that failed after its retries stays `failed` (never dropped) until a rerun renders it.
  */
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { withTenant } from '../database/tenant-scope.js';
 import type { SqlRow as Row } from '../database/sql-row.js';
 import { badInput, DomainError } from '../errors.js';
@@ -21,7 +21,6 @@ export type MonthlyItemStatus = EvidencePackRecord['status'] | 'not_started' | '
 
 export interface MonthlyReportItem {
   clientId: string;
-  clientName: string;
   packId: string | null;
   status: MonthlyItemStatus;
   error: string | null;
@@ -76,14 +75,8 @@ export class MonthlyReportsService {
       const rows: Row[] = await em.query(`SELECT id FROM clients ORDER BY created_at, id`);
       const out: { id: string; key: string }[] = [];
       for (const r of rows) {
-        const client = await this.metrics.clientRef(em, r.id as string);
-        if (client.frameworks.length === 0) continue;
-        const policyKey = this.metrics.policyKeyFor(client);
-        const policy = await this.metrics.resolvePolicy(em, policyKey);
-        out.push({
-          id: client.id,
-          key: monthlyKey(client.id, month, policyKey, policy.versions.at(-1)?.version ?? null),
-        });
+        const key = await this.clientKey(em, r.id as string, month);
+        if (key) out.push({ id: r.id as string, key });
       }
       return out;
     });
@@ -92,6 +85,22 @@ export class MonthlyReportsService {
       packs.push(await this.evidence.request(actor, { clientId: c.id, period, asOf, idempotencyKey: c.key }));
     }
     return packs;
+  }
+
+  /** The idempotency key of a client's monthly pack (the CLI's `packs --month` uses it too). */
+  async keyFor(tenantId: string, clientId: string, month: string): Promise<string> {
+    const key = await withTenant(this.dataSource, tenantId, (em) => this.clientKey(em, clientId, month));
+    if (!key) throw badInput('clientId', 'the client has no framework in scope');
+    return key;
+  }
+
+  /** null when the client has no framework in scope (it cannot have a pack). */
+  private async clientKey(em: EntityManager, clientId: string, month: string): Promise<string | null> {
+    const client = await this.metrics.clientRef(em, clientId);
+    if (client.frameworks.length === 0) return null;
+    const policyKey = this.metrics.policyKeyFor(client);
+    const policy = await this.metrics.resolvePolicy(em, policyKey);
+    return monthlyKey(client.id, month, policyKey, policy.versions.at(-1)?.version ?? null);
   }
 
   /**
@@ -125,9 +134,7 @@ export class MonthlyReportsService {
     requireRole(actor, 'msp_admin');
     monthPeriod(month);
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
-      const clients: Row[] = await em.query(
-        `SELECT id, name, frameworks FROM clients ORDER BY created_at, id`,
-      );
+      const clients: Row[] = await em.query(`SELECT id, frameworks FROM clients ORDER BY created_at, id`);
       // The newest policy version's pack first: after a policy change the current one is what counts.
       const packs: Row[] = await em.query(
         `SELECT * FROM evidence_packs WHERE kind = 'pack' AND idempotency_key LIKE 'monthly:%'
@@ -141,7 +148,6 @@ export class MonthlyReportsService {
         const skipped = !pack && (c.frameworks as string[]).length === 0;
         return {
           clientId: c.id,
-          clientName: c.name,
           packId: pack?.id ?? null,
           status: pack ? pack.status : skipped ? 'skipped' : 'not_started',
           error: pack ? pack.error : skipped ? 'the client has no framework in scope' : null,

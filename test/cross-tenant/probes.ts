@@ -83,6 +83,7 @@ export const GRAPHQL_PROBES: Record<string, GraphqlProbe> = {
   evidencePacks: { args: (t) => ({ clientId: t.clientId }) },
   exceptions: { args: (t) => ({ clientId: t.clientId, asOf: AS_OF }) },
   frameworks: { args: () => ({}) },
+  monthlyReportRun: { args: () => ({ month: '2026-10' }) },
   metricTrend: { args: (t) => ({ clientId: t.clientId, period: PERIOD, asOf: AS_OF, policy: t.policyKey }) },
   remediationCases: { args: (t) => ({ filter: { clientId: t.clientId, assetId: t.assetId }, first: 50 }) },
   remediationMetrics: {
@@ -125,9 +126,12 @@ export const GRAPHQL_PROBES: Record<string, GraphqlProbe> = {
       },
     }),
   },
+  generateAttestation: { args: (t) => ({ clientId: t.clientId, asOf: AS_OF }) },
   generateEvidencePack: { args: (t) => ({ input: { clientId: t.clientId, period: PERIOD } }) },
   ingestEvents: { args: (t) => ({ clientId: t.clientId, events: [event(t, 'gql')] }), allowed: ['ingestA'] },
   revokeApiKey: { args: (t) => ({ id: t.apiKeyId }) },
+  // Runs in the caller's own tenant: the probe checks it reaches nothing of A.
+  runMonthlyReports: { args: () => ({ month: '2026-10' }) },
   createShareLink: {
     args: (t) => ({ packId: t.packId, expiresAt: '2027-01-01T00:00:00Z', maxDownloads: 1 }),
   },

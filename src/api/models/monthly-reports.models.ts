@@ -2,8 +2,7 @@ import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 
 @ObjectType('MonthlyReportItem')
 export class MonthlyReportItemModel {
-  @Field(() => ID) clientId: string;
-  @Field() clientName: string;
+  @Field(() => ID, { description: 'The client (names come from `clients`)' }) clientId: string;
   @Field(() => ID, { nullable: true }) packId: string | null;
   @Field({ description: 'queued, running, ready, failed, not_started or skipped' }) status: string;
   @Field(() => String, { nullable: true, description: 'Why the pack failed or was skipped' })
