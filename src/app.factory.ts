@@ -27,6 +27,15 @@ export function redactSharePath(url: string | undefined): string | undefined {
   return url?.replace(/^\/s\/[^/?#]+/, '/s/[redacted]');
 }
 
+/** Share-link tokens travel in the path; the request log keeps the route, never the token. */
+export const REQUEST_LOG_SERIALIZERS = {
+  req: (req: { url?: string; params?: Record<string, string> }) => ({
+    ...req,
+    url: redactSharePath(req.url),
+    params: req.params?.token ? { ...req.params, token: '[redacted]' } : req.params,
+  }),
+};
+
 export async function createApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
     bodyParser: false,
@@ -42,8 +51,7 @@ export async function createApp(config: AppConfig, logger: Logger): Promise<Nest
         return id;
       },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      // Share-link tokens travel in the path; the request log keeps the route, never the token.
-      serializers: { req: (req: { url?: string }) => ({ ...req, url: redactSharePath(req.url) }) },
+      serializers: REQUEST_LOG_SERIALIZERS,
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
     }),
   );

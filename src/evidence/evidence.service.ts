@@ -413,29 +413,14 @@ export class EvidenceService implements OnModuleInit {
     actor: Actor,
     id: string,
   ): Promise<{ path: string; fileName: string; sha256: string; size: number }> {
-    const pack = await this.get(actor, id);
-    if (pack.status !== 'ready') throw new DomainError('CONFLICT', `pack is ${pack.status}, not ready`);
-    return withTenant(this.dataSource, actor.tenantId, async (em) => {
-      const [row] = await em.query(
-        `SELECT archive_path, archive_sha256, archive_size FROM evidence_packs WHERE id = $1`,
-        [id],
-      );
-      await em.query(
+    const { path: archivePath, fileName, sha256, size } = await this.archiveOf(actor, id);
+    await withTenant(this.dataSource, actor.tenantId, (em) =>
+      em.query(
         `INSERT INTO access_log (tenant_id, actor, action, subject_id, detail) VALUES ($1, $2, 'pack.download', $3, $4)`,
-        [
-          actor.tenantId,
-          `${actor.role}:${actor.keyId}`,
-          id,
-          JSON.stringify({ sha256: row.archive_sha256, label: actor.label }),
-        ],
-      );
-      return {
-        path: row.archive_path,
-        fileName: path.basename(row.archive_path),
-        sha256: row.archive_sha256,
-        size: Number(row.archive_size),
-      };
-    });
+        [actor.tenantId, `${actor.role}:${actor.keyId}`, id, JSON.stringify({ sha256, label: actor.label })],
+      ),
+    );
+    return { path: archivePath, fileName, sha256, size };
   }
 
   /** A ready pack's stored archive, with nothing logged: callers that serve it record the access themselves. */

@@ -28,7 +28,7 @@ import type { PackVerification } from '../../evidence/verify-pack.js';
 import { ShareLinksService, type SharedPack } from '../../sharing/share-links.service.js';
 import type { Actor } from '../../tenancy/actor.js';
 import { Public } from '../../tenancy/auth.guard.js';
-import { TenancyService } from '../../tenancy/tenancy.service.js';
+import { isUuid, TenancyService } from '../../tenancy/tenancy.service.js';
 import { SESSION_HOURS, WebSessionService } from '../../tenancy/web-session.service.js';
 import { MAX_VERIFY_UPLOAD } from '../packs.controller.js';
 import { html, pageHeaders, SafeHtml, sendPage } from './html.js';
@@ -171,6 +171,19 @@ function verifyForm(): SafeHtml {
   </form>`;
 }
 
+/** A stored pack archive as an attachment, with its SHA-256 in a header for the recipient to compare. */
+async function sendArchive(
+  res: Response,
+  file: { path: string; fileName: string; sha256: string; size: number },
+): Promise<void> {
+  pageHeaders(res);
+  res.setHeader('Content-Type', 'application/zip');
+  res.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
+  res.setHeader('Content-Length', String(file.size));
+  res.setHeader('X-Archive-SHA256', file.sha256);
+  await pipeline(fs.createReadStream(file.path), res);
+}
+
 function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of (header ?? '').split(';')) {
@@ -202,13 +215,7 @@ export class PagesController {
   @Get('s/:token/download')
   async sharedArchive(@Param('token') token: string, @Res() res: Response): Promise<void> {
     const file = await this.orNotFound(res, () => this.shareLinks.download(token, 'archive', new Date()));
-    if (!file?.path) return;
-    pageHeaders(res);
-    res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
-    res.setHeader('Content-Length', String(file.size));
-    res.setHeader('X-Archive-SHA256', file.sha256);
-    await pipeline(fs.createReadStream(file.path), res);
+    if (file?.path) await sendArchive(res, { ...file, path: file.path });
   }
 
   @Get('s/:token/pack.pdf')
@@ -341,10 +348,12 @@ export class PagesController {
   async packs(@Req() req: Request, @Query('clientId') clientId: string | undefined, @Res() res: Response) {
     const actor = await this.signedIn(req, res);
     if (!actor) return;
+    // An id that is not a UUID matches nothing (and must not reach a ::uuid cast).
     const requested = clientId || null;
+    const wellFormed = requested === null || isUuid(requested);
     const [clients, packs] = await Promise.all([
       this.tenancy.clients(actor),
-      this.evidence.list(actor, requested).catch((err: unknown) => {
+      (wellFormed ? this.evidence.list(actor, requested) : Promise.resolve([])).catch((err: unknown) => {
         if (err instanceof DomainError && err.code === 'NOT_FOUND') return [] as EvidencePackRecord[];
         throw err;
       }),
@@ -409,13 +418,7 @@ export class PagesController {
     const actor = await this.signedIn(req, res);
     if (!actor) return;
     const file = await this.orNotFound(res, () => this.evidence.openForDownload(actor, id));
-    if (!file) return;
-    pageHeaders(res);
-    res.setHeader('Content-Type', 'application/zip');
-    res.setHeader('Content-Disposition', `attachment; filename="${file.fileName}"`);
-    res.setHeader('Content-Length', String(file.size));
-    res.setHeader('X-Archive-SHA256', file.sha256);
-    await pipeline(fs.createReadStream(file.path), res);
+    if (file) await sendArchive(res, file);
   }
 
   // --- helpers ----------------------------------------------------------------------------------------------
