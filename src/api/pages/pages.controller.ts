@@ -248,7 +248,10 @@ export class PagesController {
 
   @Post('verify')
   @UseInterceptors(
-    FileInterceptor('archive', { dest: UPLOAD_DIR, limits: { fileSize: MAX_VERIFY_UPLOAD, files: 1 } }),
+    FileInterceptor('archive', {
+      dest: UPLOAD_DIR,
+      limits: { fileSize: MAX_VERIFY_UPLOAD, files: 1, fields: 4, parts: 5 },
+    }),
   )
   async verifyUpload(@UploadedFile() file: UploadedArchive | undefined, @Res() res: Response): Promise<void> {
     if (!file) {
