@@ -1,0 +1,182 @@
+/**
+ * Client-month metrics at MSP scale: a synthetic ledger (default 10 million events, 200 tenants, 5 clients each,
+ * 12 months) generated in SQL, its cases folded by the service's own fold, then the service as a child process
+ * (`node dist/src/main.js`) answering `remediationMetrics` over GraphQL. Prints p50/p95 of one client-month request,
+ * the time for every client of one month, and the ratio of a client-month request to a full sequential scan of
+ * `events`.
+ *
+ *   npm run build && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/metrics.bench.js
+ *     [--events=10000000] [--tenants=200] [--clients=5] [--assets=40] [--samples=300]
+ *
+ * Writes bench/results/metrics.txt. Creates and drops its own database on DATABASE_URL's server.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { freePort, graphqlRequest, REPO_ROOT, ServiceProcess } from '../test/crash/crash-harness.js';
+import {
+  adminKeys,
+  analyze,
+  foldAllCases,
+  freshDatabase,
+  generateLedger,
+  machine,
+  option,
+  seconds,
+  writeResult,
+} from './synthetic-ledger.js';
+
+const QUERY = `query ($c: ID!, $m: String!, $asOf: DateTime) {
+  remediationMetrics(clientId: $c, period: { month: $m }, asOf: $asOf) {
+    policy
+    slaCompliance { numerator denominator value }
+    breaches { hostname patchId daysLate deadlineBasis }
+    ttr { median p90 }
+    lateEvents
+  }
+}`;
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** Execution time of a forced sequential scan of `events` (median of 3, after one warm-up). */
+async function seqScanMs(url: string, parallel: boolean): Promise<number> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    await db.query(`SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off`);
+    if (!parallel) await db.query(`SET max_parallel_workers_per_gather = 0`);
+    const runs: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { rows } = await db.query(`EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM events`);
+      const plan = rows[0]['QUERY PLAN'][0];
+      if (i > 0) runs.push(plan['Execution Time'] as number);
+    }
+    return runs.sort((a, b) => a - b)[1];
+  } finally {
+    await db.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const base = process.env.DATABASE_URL;
+  if (!base) throw new Error('set DATABASE_URL (a PostgreSQL server where a database can be created)');
+  const targetEvents = option('events', 10_000_000);
+  const tenants = option('tenants', 200);
+  const clientsPerTenant = option('clients', 5);
+  const assetsPerClient = option('assets', 40);
+  const samples = option('samples', 300);
+  const out = await machine(base);
+  const say = (line: string) => {
+    console.log(line);
+    out.push(line);
+  };
+  // ~6.1 events per case: 4.1 lifecycle steps on average plus 2 scanner re-detections.
+  const shape = {
+    tenants,
+    clientsPerTenant,
+    assetsPerClient,
+    cases: Math.round(targetEvents / 6.1),
+    from: '2025-11-01T00:00:00Z',
+    spanDays: 365,
+    rescans: 2,
+    rescanHours: 8,
+  };
+  const db = await freshDatabase(base);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-bench-'));
+  let service: ServiceProcess | undefined;
+  try {
+    const g = await generateLedger(db.url, shape);
+    say(
+      `ledger: ${g.events.toLocaleString('en-US')} events, ${g.cases.toLocaleString('en-US')} cases, ${tenants} tenants × ${clientsPerTenant} clients × ${assetsPerClient} assets, detections over 12 months from ${shape.from.slice(0, 10)}; generated in SQL (INSERT … SELECT … generate_series) in ${g.generateSeconds.toFixed(1)} s; hash values are dummies (not on the metrics path)`,
+    );
+    let lastLog = Date.now();
+    const f = await foldAllCases(db.url, g.tenantIds, 2, (done) => {
+      if (Date.now() - lastLog > 30_000) {
+        console.log(`  folded ${done}/${g.tenantIds.length} tenants`);
+        lastLog = Date.now();
+      }
+    });
+    say(
+      `cases: ${f.cases.toLocaleString('en-US')} folded with foldRemediationCase and stored with upsertCases (pages of 2,000 cases, 2 tenants at a time) in ${f.seconds.toFixed(1)} s = ${Math.round(f.cases / f.seconds)} cases/s`,
+    );
+    const ta = process.hrtime.bigint();
+    await analyze(db.url);
+    say(`VACUUM ANALYZE: ${seconds(ta).toFixed(1)} s`);
+    const keys = await adminKeys(db.url, g.tenantIds);
+    const meta = new pg.Client({ connectionString: db.url });
+    await meta.connect();
+    const { rows: sizes } = await meta.query(
+      `SELECT pg_size_pretty(pg_total_relation_size('events')) AS ev, pg_size_pretty(pg_total_relation_size('remediation_cases')) AS rc`,
+    );
+    const { rows: clients } = await meta.query(`SELECT id, tenant_id FROM clients ORDER BY tenant_id, id`);
+    await meta.end();
+    say(`sizes with indexes: events ${sizes[0].ev}, remediation_cases ${sizes[0].rc}`);
+
+    service = await ServiceProcess.start(
+      { port: await freePort(), dataDir, databaseUrl: db.url },
+      { timeoutMs: 120_000 },
+    );
+    say(
+      'service: node dist/src/main.js, NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE 10; one request at a time',
+    );
+    const month = '2026-09';
+    const asOf = '2026-10-01T00:00:00Z';
+    const request = async (c: { id: string; tenant_id: string }) => {
+      const t0 = process.hrtime.bigint();
+      const r = await graphqlRequest<{ remediationMetrics: { slaCompliance: { denominator: number } } }>(
+        service!.url,
+        keys.get(c.tenant_id)!,
+        QUERY,
+        { c: c.id, m: month, asOf },
+      );
+      return { ms: seconds(t0) * 1000, denominator: r.remediationMetrics.slaCompliance.denominator };
+    };
+    // Warm-up: the first requests compile the GraphQL schema paths and fill the pool.
+    for (const c of clients.slice(0, 10)) await request(c);
+    const lat: number[] = [];
+    let denominators = 0;
+    for (let i = 0; i < samples; i++) {
+      const c = clients[(i * 7919) % clients.length];
+      const r = await request(c);
+      lat.push(r.ms);
+      denominators += r.denominator;
+    }
+    lat.sort((a, b) => a - b);
+    say(
+      `client-month remediationMetrics (month ${month}, asOf ${asOf}; policy, SLA compliance, breaches list, TTR, late events), ${samples} requests over ${new Set(lat.map((_, i) => clients[(i * 7919) % clients.length].id)).size} clients of all tenants: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms, max ${lat.at(-1)!.toFixed(1)} ms (mean SLA denominator ${(denominators / samples).toFixed(0)} cases)`,
+    );
+    const tAll = process.hrtime.bigint();
+    for (const c of clients) await request(c);
+    const all = seconds(tAll);
+    say(
+      `every client of month ${month}: ${clients.length} requests one after another in ${all.toFixed(1)} s (${((all * 1000) / clients.length).toFixed(1)} ms each)`,
+    );
+    const scan = await seqScanMs(db.url, false);
+    const scanPar = await seqScanMs(db.url, true);
+    say(
+      `full sequential scan of events (EXPLAIN ANALYZE SELECT count(*) FROM events, index scans off, warm cache, median of 3): ${scan.toFixed(0)} ms without parallel workers, ${scanPar.toFixed(0)} ms with the default parallel workers`,
+    );
+    say(
+      `ratio client-month request / sequential scan: p50 ${(percentile(lat, 50) / scan).toFixed(4)}, p95 ${(percentile(lat, 95) / scan).toFixed(4)} (against the parallel scan: p95 ${(percentile(lat, 95) / scanPar).toFixed(4)}); targets p95 < 100 ms, ratio < 0.01`,
+    );
+  } finally {
+    await service?.stop();
+    await db.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  say(`load average at the end: ${os.loadavg()[0].toFixed(2)}`);
+  const file = path.join(REPO_ROOT, 'bench', 'results', 'metrics.txt');
+  writeResult(
+    file,
+    `npm run build && DATABASE_URL=… ${['node dist/bench/metrics.bench.js', ...process.argv.slice(2)].join(' ')}`,
+    out,
+  );
+  console.log(`written to ${path.relative(REPO_ROOT, file)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,470 @@
+/**
+ * One evidence pack at the issue's scale: one client with 10,000 cases and about 1,000,000 events in the month
+ * (each case: its lifecycle plus a scanner re-detection every 6 hours), generated in SQL, folded by the service's
+ * fold, the tenant's hash chain recomputed for real (the pack verifies the ledger). Then, each in its own child
+ * process so that peak RSS is that part's alone:
+ *   - the pack rendered by the real `EvidenceService.render` (a Nest app opened as the CLI does), with the time of
+ *     `EvidenceService.content` (queries + pack content) measured first and `assemblePack`'s own part timings;
+ *   - pdfkit alone drawing the same 10,000-row case table (same font, page size and columns);
+ *   - exceljs alone streaming the same Cases rows and the Events sheet's capped 100,000 rows, and zlib alone
+ *     gzipping 1,000,000 CSV lines of the same shape.
+ *
+ *   npm run build && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/pack.bench.js
+ *     [--cases=10000] [--rescans=96]
+ *
+ * Writes bench/results/pack.txt. Creates and drops its own database on DATABASE_URL's server.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import ExcelJS from 'exceljs';
+import PDFDocument from 'pdfkit';
+import { openCli } from '../src/cli/cli-context.js';
+import { csvRow } from '../src/evidence/csv/pack-csv.js';
+import { EvidenceService } from '../src/evidence/evidence.service.js';
+import { casesTable, eventColumns, hostnamesByAsset } from '../src/evidence/pack-tables.js';
+import { resolveFontFile } from '../src/evidence/pdf/report-templates.js';
+import { systemActor } from '../src/tenancy/actor.js';
+import { REPO_ROOT } from '../test/crash/crash-harness.js';
+import {
+  foldAllCases,
+  freshDatabase,
+  generateLedger,
+  machine,
+  option,
+  rehashChain,
+  analyze,
+  writeResult,
+} from './synthetic-ledger.js';
+
+const run = promisify(execFile);
+const MB = 2 ** 20;
+const PERIOD = { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 10, 1) };
+const AS_OF = Date.UTC(2026, 10, 1);
+
+interface ChildResult {
+  ms: number;
+  maxRssMb: number;
+  [k: string]: unknown;
+}
+
+/** Peak RSS: the kernel's high-water mark, plus samples on the event loop to attribute it to parts. */
+function rssSampler() {
+  const samples: { t: number; rss: number }[] = [];
+  const timer = setInterval(() => samples.push({ t: performance.now(), rss: process.memoryUsage.rss() }), 20);
+  return {
+    samples,
+    stop: () => clearInterval(timer),
+    maxBetween: (a: number, b: number) =>
+      samples.filter((s) => s.t >= a && s.t <= b).reduce((m, s) => Math.max(m, s.rss), 0) / MB,
+  };
+}
+const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
+
+// --- children -------------------------------------------------------------------------------------------------
+
+async function childPack(
+  url: string,
+  tenantId: string,
+  clientId: string,
+  work: string,
+): Promise<ChildResult> {
+  const sampler = rssSampler();
+  const ctx = await openCli({
+    DATABASE_URL: url,
+    DATA_DIR: work,
+    LOG_LEVEL: 'warn',
+    WORKER_ENABLED: 'false',
+  });
+  try {
+    const evidence = ctx.app.get(EvidenceService);
+    const actor = systemActor(tenantId);
+    const pack = await evidence.request(actor, { clientId, period: PERIOD, asOf: AS_OF });
+    const rssBefore = process.memoryUsage.rss() / MB;
+    const t0 = performance.now();
+    const r = await evidence.render(tenantId, pack.id);
+    const t1 = performance.now();
+    const packMaxRss = maxRssMb();
+    if (!r) throw new Error('the pack was not rendered');
+    // assemblePack's parts run one after another; it ends just before render() stores the archive (a few ms).
+    const tm = r.timings;
+    const order: [string, number][] = [
+      ['eventsCsv', tm.eventsCsvMs],
+      ['xlsx', tm.xlsxMs],
+      ['casesCsv', tm.casesCsvMs],
+      ['pdfRender', tm.pdfRenderMs],
+      ['pdfSign', tm.pdfSignMs],
+      ['hash', tm.hashMs],
+      ['manifest', tm.manifestMs],
+      ['archive', tm.archiveMs],
+    ];
+    let at = t1 - tm.totalMs;
+    const partRss: Record<string, number> = {};
+    for (const [name, ms] of order) {
+      partRss[name] = sampler.maxBetween(at, at + ms);
+      at += ms;
+    }
+    sampler.stop();
+    // Again after the pack (its peak is already recorded): the content query alone, and the baselines' rows.
+    const tq = performance.now();
+    const content = await evidence.content(tenantId, pack, Date.now());
+    const queryMs = performance.now() - tq;
+    await writeBaselineRows(work, content, evidence, tenantId, clientId);
+    return {
+      ms: t1 - t0,
+      queryMs,
+      rssBefore,
+      contentMs: t1 - t0 - tm.totalMs,
+      timings: tm,
+      partRss,
+      archiveBytes: fs.statSync(r.archivePath).size,
+      cases: content.cases.length,
+      counts: content.provenance.counts,
+      ledgerVerified: content.provenance.ledger.verified,
+      maxRssMb: packMaxRss,
+    };
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** The PDF's nine case-table columns as text (cases.json), and the XLSX Cases and Events rows (sheets.json). */
+async function writeBaselineRows(
+  work: string,
+  content: Awaited<ReturnType<EvidenceService['content']>>,
+  evidence: EvidenceService,
+  tenantId: string,
+  clientId: string,
+): Promise<void> {
+  const day = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().slice(0, 10));
+  const breachBy = new Map(content.metrics.breaches.map((b) => [b.caseKey, b]));
+  const pdfRows = [...content.cases]
+    .sort((a, b) =>
+      a.hostname === b.hostname ? (a.patchId < b.patchId ? -1 : 1) : a.hostname < b.hostname ? -1 : 1,
+    )
+    .map((k) => {
+      const b = breachBy.get(k.key);
+      return [
+        k.hostname,
+        k.patchId,
+        k.severity.severity + (k.kev ? '\nKEV' : ''),
+        day(k.detectedAt),
+        day(k.remediatedAt),
+        k.remediatedAt !== undefined && k.detectedAt !== undefined
+          ? ((k.remediatedAt - k.detectedAt) / 86_400_000).toFixed(1)
+          : '—',
+        k.state + (k.rollbacks.length ? '\nrolled back' : ''),
+        b ? `breach\n${b.daysLate.toFixed(1)} d late` : '',
+        k.key,
+      ];
+    });
+  fs.writeFileSync(
+    path.join(work, 'cases.json'),
+    JSON.stringify({
+      caseHeaders: [
+        'Host',
+        'Patch',
+        'Severity',
+        'Clock start',
+        'Remediated',
+        'Elapsed',
+        'State',
+        'SLA',
+        'Case key',
+      ],
+      caseRows: pdfRows,
+    }),
+  );
+  const t = casesTable(content);
+  const cols = t.columns;
+  const caseRows = [...t.rows].map((r) => cols.map((c) => c.value(r)));
+  const evCols = eventColumns(hostnamesByAsset(content));
+  const eventRows: unknown[][] = [];
+  const csvLines: string[] = [];
+  for await (const e of evidence.eventStream(tenantId, clientId, content.period, content.asOf)) {
+    eventRows.push(evCols.map((c) => c.value(e)));
+    if (csvLines.length < 1000) csvLines.push(csvRow(evCols, e));
+    if (eventRows.length >= 100_000) break;
+  }
+  fs.writeFileSync(
+    path.join(work, 'sheets.json'),
+    JSON.stringify({
+      caseHeaders: cols.map((c) => c.header),
+      caseRows,
+      eventHeaders: evCols.map((c) => c.header),
+      eventRows,
+      csvLines,
+    }),
+  );
+}
+
+function childPdfkit(work: string): ChildResult & { done: Promise<void> } {
+  const { caseHeaders, caseRows } = JSON.parse(fs.readFileSync(path.join(work, 'cases.json'), 'utf8')) as {
+    caseHeaders: string[];
+    caseRows: string[][];
+  };
+  const t0 = performance.now();
+  const regular = resolveFontFile('DejaVuSans.ttf');
+  const bold = resolveFontFile('DejaVuSans-Bold.ttf');
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: { top: 58, bottom: 58, left: 50, right: 50 },
+    font: regular,
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+  const width = doc.page.width - 100;
+  // The pack's relative widths for its nine case columns, applied to however many columns the rows have.
+  const weights = [2, 2.7, 1.3, 1.45, 1.45, 1, 1.3, 1.3, 3.6];
+  const n = caseHeaders.length;
+  const w = Array.from({ length: n }, (_, i) => weights[i % weights.length]);
+  const sum = w.reduce((a, b) => a + b, 0);
+  const widths = w.map((x) => (x / sum) * width);
+  const lefts = widths.map((_, i) => 50 + widths.slice(0, i).reduce((a, b) => a + b, 0));
+  const size = 7;
+  const header = () => {
+    doc.rect(50, doc.y, width, size * 1.22 + 5).fill('#eef2f6');
+    doc.font(bold).fontSize(size).fillColor('#1d2939');
+    caseHeaders.forEach((h, i) => doc.text(h, lefts[i] + 3, doc.y + 2.5, { lineBreak: false }));
+    doc.y += size * 1.22 + 5;
+  };
+  let pages = 1;
+  doc.y = 58;
+  header();
+  doc.font(regular).fontSize(size);
+  for (const row of caseRows) {
+    const texts = row.map((v) => (v === null || v === undefined ? '' : String(v)));
+    const h = Math.max(...texts.map((t, i) => doc.heightOfString(t, { width: widths[i] - 6 }))) + 5;
+    if (doc.y + h > doc.page.height - 58) {
+      doc.addPage();
+      pages++;
+      doc.y = 58;
+      header();
+      doc.font(regular).fontSize(size);
+    }
+    const y = doc.y;
+    texts.forEach((t, i) => doc.text(t, lefts[i] + 3, y + 2.5, { width: widths[i] - 6 }));
+    doc.y = y + h;
+  }
+  doc.end();
+  return { ms: performance.now() - t0, pages, rows: caseRows.length, maxRssMb: maxRssMb(), done };
+}
+
+async function childExcel(work: string): Promise<ChildResult> {
+  const data = JSON.parse(fs.readFileSync(path.join(work, 'sheets.json'), 'utf8')) as {
+    caseHeaders: string[];
+    caseRows: unknown[][];
+    eventHeaders: string[];
+    eventRows: unknown[][];
+    csvLines: string[];
+  };
+  const asCell = (v: unknown) =>
+    typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? new Date(v) : (v as ExcelJS.CellValue);
+  const t0 = performance.now();
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: path.join(work, 'alone.xlsx'),
+    useStyles: true,
+  });
+  const cases = wb.addWorksheet('Cases');
+  cases.addRow(data.caseHeaders).commit();
+  for (const r of data.caseRows) cases.addRow(r.map(asCell)).commit();
+  cases.commit();
+  const events = wb.addWorksheet('Events');
+  events.addRow(data.eventHeaders).commit();
+  for (const r of data.eventRows) events.addRow(r.map(asCell)).commit();
+  events.commit();
+  await wb.commit();
+  const xlsxMs = performance.now() - t0;
+  // zlib alone: 1,000,000 CSV lines of the pack's shape (its first 1,000 lines repeated), batched as the pack does.
+  const lines = data.csvLines;
+  const total = 1_000_000;
+  async function* chunks(): AsyncGenerator<string> {
+    let batch = '';
+    for (let i = 0; i < total; i++) {
+      batch += lines[i % lines.length];
+      if (batch.length >= 64 * 1024) {
+        yield batch;
+        batch = '';
+      }
+    }
+    if (batch) yield batch;
+  }
+  const t1 = performance.now();
+  await pipeline(
+    Readable.from(chunks()),
+    createGzip({ level: 6 }),
+    fs.createWriteStream(path.join(work, 'alone.csv.gz')),
+  );
+  const gzipMs = performance.now() - t1;
+  return {
+    ms: xlsxMs,
+    xlsxMs,
+    gzipMs,
+    caseRows: data.caseRows.length,
+    eventRows: data.eventRows.length,
+    maxRssMb: maxRssMb(),
+  };
+}
+
+async function child(kind: string): Promise<void> {
+  const work = process.env.BENCH_WORK!;
+  let result: ChildResult;
+  if (kind === 'pack') {
+    result = await childPack(
+      process.env.BENCH_DB!,
+      process.env.BENCH_TENANT!,
+      process.env.BENCH_CLIENT!,
+      work,
+    );
+  } else if (kind === 'pdfkit') {
+    const r = childPdfkit(work);
+    const drawn = r.ms;
+    const t = performance.now();
+    await r.done;
+    result = {
+      ...r,
+      done: undefined,
+      drawMs: drawn,
+      ms: drawn + (performance.now() - t),
+      maxRssMb: maxRssMb(),
+    };
+  } else {
+    result = await childExcel(work);
+  }
+  process.stdout.write(`\nRESULT ${JSON.stringify(result)}\n`);
+}
+
+interface PackOut {
+  cases: number;
+  counts: { events: number };
+  ledgerVerified: boolean;
+  archiveBytes: number;
+  rssBefore: number;
+  queryMs: number;
+  contentMs: number;
+  timings: Record<string, number>;
+  partRss: Record<string, number>;
+}
+
+async function runChild<T>(kind: string, env: Record<string, string>): Promise<ChildResult & T> {
+  const { stdout } = await run(process.execPath, [process.argv[1], `--child=${kind}`], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    maxBuffer: 64 * MB,
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`child ${kind} printed no result:\n${stdout.slice(-2000)}`);
+  return JSON.parse(line.slice(7)) as ChildResult & T;
+}
+
+// --- main -----------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const childKind = process.argv.find((a) => a.startsWith('--child='))?.split('=')[1];
+  if (childKind) return child(childKind);
+  const base = process.env.DATABASE_URL;
+  if (!base) throw new Error('set DATABASE_URL (a PostgreSQL server where a database can be created)');
+  const cases = option('cases', 10_000);
+  const rescans = option('rescans', 96);
+  const out = await machine(base);
+  const say = (line: string) => {
+    console.log(line);
+    out.push(line);
+  };
+  const db = await freshDatabase(base);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-bench-'));
+  try {
+    // One tenant, one client (PCI DSS), 500 assets × 20 patches; detections 1–5 October, rescans every 6 h.
+    const g = await generateLedger(db.url, {
+      tenants: 1,
+      clientsPerTenant: 1,
+      assetsPerClient: Math.max(1, Math.round(cases / 20)),
+      cases,
+      from: '2026-10-01T00:00:00Z',
+      spanDays: 4,
+      rescans,
+      rescanHours: 6,
+    });
+    say(
+      `ledger: ${g.events.toLocaleString('en-US')} events, ${g.cases.toLocaleString('en-US')} cases, one client, all in October 2026; generated in SQL in ${g.generateSeconds.toFixed(1)} s`,
+    );
+    const f = await foldAllCases(db.url, g.tenantIds, 1);
+    say(`cases folded (foldRemediationCase + upsertCases) in ${f.seconds.toFixed(1)} s`);
+    const h = await rehashChain(db.url, g.tenantIds[0]);
+    say(
+      `hash chain recomputed with eventHash and stored: ${h.events.toLocaleString('en-US')} events in ${h.seconds.toFixed(1)} s`,
+    );
+    await analyze(db.url);
+    const env = {
+      BENCH_WORK: work,
+      BENCH_DB: db.url,
+      BENCH_TENANT: g.tenantIds[0],
+      BENCH_CLIENT: g.clientIds[0],
+    };
+    const p = await runChild<PackOut>('pack', env);
+    console.log(JSON.stringify(p));
+    const pdf = await runChild<{ rows: number; pages: number }>('pdfkit', env);
+    console.log(JSON.stringify(pdf));
+    const xl = await runChild<{ caseRows: number; eventRows: number; xlsxMs: number; gzipMs: number }>(
+      'exceljs',
+      env,
+    );
+    console.log(JSON.stringify(xl));
+    const tm = p.timings;
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const rss = (name: string) => `${Math.round(p.partRss[name])} MB`;
+    say(
+      `pack (EvidenceService.render, child process, PostgreSQL, DB_POOL_SIZE 10): ${p.cases} cases, counts ${JSON.stringify(p.counts)}, ledger verified: ${p.ledgerVerified}, archive ${(p.archiveBytes / MB).toFixed(1)} MB`,
+    );
+    say(
+      `  whole pack (render: queries, content, every file, signatures, archive): ${s(p.ms)}; peak RSS of the process ${Math.round(p.maxRssMb)} MB (getrusage high-water mark; RSS of the opened app before: ${Math.round(p.rssBefore)} MB)`,
+    );
+    say(
+      `  queries and content (render time outside assemblePack; EvidenceService.content alone, run again afterwards: ${s(p.queryMs)}, which includes verifying the tenant's whole hash chain): ${s(p.contentMs)}`,
+    );
+    say(
+      `  events.csv.gz (${p.counts.events} rows, read from PostgreSQL in pages of 5,000): ${s(tm.eventsCsvMs)}, sampled peak ${rss('eventsCsv')} (RSS sampled every 20 ms on the event loop)`,
+    );
+    say(
+      `  pack.xlsx (all sheets; Events capped at 100,000, read again from PostgreSQL): ${s(tm.xlsxMs)}, sampled peak ${rss('xlsx')}`,
+    );
+    say(`  cases.csv: ${s(tm.casesCsvMs)}, sampled peak ${rss('casesCsv')}`);
+    say(
+      `  pack.pdf rendering: ${s(tm.pdfRenderMs)}, sampled peak ${rss('pdfRender')}; PDF signing ${s(tm.pdfSignMs)}`,
+    );
+    say(
+      `  hashing ${s(tm.hashMs)}, manifest + CMS signature ${s(tm.manifestMs)}, zip archive ${s(tm.archiveMs)}; assemblePack total ${s(tm.totalMs)}`,
+    );
+    say(
+      `pdfkit alone (child process), the same ${pdf.rows} case rows, A4, DejaVu Sans 7 pt, header repeated: ${s(pdf.ms)} (${pdf.pages} pages), peak RSS ${Math.round(pdf.maxRssMb)} MB`,
+    );
+    say(
+      `exceljs alone (child process, streaming WorkbookWriter): the same ${xl.caseRows} case rows + ${xl.eventRows} event rows: ${s(xl.xlsxMs)}; zlib alone, 1,000,000 CSV lines of the same shape: ${s(xl.gzipMs)}; peak RSS ${Math.round(xl.maxRssMb)} MB (holds the rows in memory)`,
+    );
+    say(
+      `ratios pack part / library alone: PDF render ${(tm.pdfRenderMs / pdf.ms).toFixed(2)}, XLSX ${(tm.xlsxMs / xl.xlsxMs).toFixed(2)}, events.csv.gz ${(tm.eventsCsvMs / xl.gzipMs).toFixed(2)} (target ≤ 1.3 each); whole pack ${s(p.ms)} (target < 15 s), peak RSS ${Math.round(p.maxRssMb)} MB (target < 500 MB)`,
+    );
+  } finally {
+    await db.drop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  say(`load average at the end: ${os.loadavg()[0].toFixed(2)}`);
+  const file = path.join(REPO_ROOT, 'bench', 'results', 'pack.txt');
+  writeResult(
+    file,
+    `npm run build && DATABASE_URL=… ${['node dist/bench/pack.bench.js', ...process.argv.slice(2)].join(' ')}`,
+    out,
+  );
+  console.log(`written to ${path.relative(REPO_ROOT, file)}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
