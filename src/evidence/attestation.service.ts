@@ -10,11 +10,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config.js';
-import type { FrameworkId } from '../controls/control.types.js';
 import { withTenant } from '../database/tenant-scope.js';
 import type { SqlRow as Row } from '../database/sql-row.js';
 import { badInput, DomainError } from '../errors.js';
@@ -48,7 +47,7 @@ export function attestationPeriod(asOf: number): { from: number; to: number } {
 }
 
 @Injectable()
-export class AttestationService {
+export class AttestationService implements OnModuleInit {
   private wording: AttestationWording | null = null;
 
   constructor(
@@ -59,6 +58,11 @@ export class AttestationService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /** A broken wording file stops the service at start, naming the key, rather than reaching an underwriter. */
+  onModuleInit(): void {
+    this.attestationWording();
+  }
 
   private attestationWording(): AttestationWording {
     this.wording ??= loadAttestationWording();
@@ -74,6 +78,7 @@ export class AttestationService {
     const period = attestationPeriod(asOf);
     const { record, legacy } = await withTenant(this.dataSource, actor.tenantId, async (em) => {
       const client = await this.metrics.clientRef(em, clientId);
+      if (client.frameworks.length === 0) throw badInput('clientId', 'the client has no framework in scope');
       const policyKey = this.metrics.policyKeyFor(client);
       const policy = await this.metrics.resolvePolicy(em, policyKey);
       const [row] = await em.query(
@@ -107,10 +112,6 @@ export class AttestationService {
         })),
       };
     });
-    if ((record.frameworks as FrameworkId[]).length === 0) {
-      await this.fail(actor.tenantId, record.id, 'the client has no framework in scope');
-      throw badInput('clientId', 'the client has no framework in scope');
-    }
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-attestation-'));
     try {
       const signingTime = new Date();

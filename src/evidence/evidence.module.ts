@@ -7,23 +7,18 @@ import { JobsService } from './jobs.service.js';
 import { MonthlyReportsService } from './monthly-reports.service.js';
 import { SigningService } from './signing.service.js';
 
+const SERVICES = [
+  MetricsService,
+  EvidenceService,
+  SigningService,
+  JobsService,
+  AttestationService,
+  MonthlyReportsService,
+];
+
 @Module({
   imports: [IngestionModule],
-  providers: [
-    MetricsService,
-    EvidenceService,
-    SigningService,
-    JobsService,
-    AttestationService,
-    MonthlyReportsService,
-  ],
-  exports: [
-    MetricsService,
-    EvidenceService,
-    SigningService,
-    JobsService,
-    AttestationService,
-    MonthlyReportsService,
-  ],
+  providers: SERVICES,
+  exports: SERVICES,
 })
 export class EvidenceModule {}
