@@ -38,13 +38,14 @@ export class EventsController {
     let last: IngestReceipt | null = null;
     let firstSeq: number | null = null;
 
-    const write = (obj: unknown) => {
+    const writeText = (text: string) => {
       if (!started) {
         res.status(200).setHeader('Content-Type', 'application/x-ndjson');
         started = true;
       }
-      res.write(`${JSON.stringify(obj)}\n`);
+      res.write(text);
     };
+    const write = (obj: unknown) => writeText(`${JSON.stringify(obj)}\n`);
 
     let batch: { line: number; value: unknown }[] = [];
     let pre: EventResult[] = [];
@@ -59,7 +60,10 @@ export class EventsController {
         ...pre.map((r) => ({ line: r.index, ...r })),
         ...out.results.map((r) => ({ ...r, line: batch[r.index].line })),
       ].sort((a, b) => a.line - b.line);
-      for (const { index: _i, ...r } of rows) write(r);
+      // One write per batch, not per line.
+      let text = '';
+      for (const { index: _i, ...r } of rows) text += `${JSON.stringify(r)}\n`;
+      writeText(text);
       totals.accepted += out.receipt.accepted;
       totals.duplicates += out.receipt.duplicates;
       totals.rejected += out.receipt.rejected + pre.length;
