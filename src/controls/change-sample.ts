@@ -19,7 +19,7 @@ export const CHANGE_SAMPLE_METHOD = [
   'population size and k = min(requested size, N); the sample is positions 0 … k−1, in draw order.',
 ].join(' ');
 
-/** One sampled change, with the attributes the auditor tests (same shape as the pack's `SampledChange`). */
+/** One sampled change, with the attributes the auditor tests (the pack's `SampledChange` is this type). */
 export interface SampledChangeFacts {
   caseKey: string;
   eventId: string;
@@ -34,7 +34,7 @@ export interface SampledChangeFacts {
   emergency: boolean;
 }
 
-/** The drawn sample (same shape as the pack's `ChangeSample`). */
+/** The drawn sample (the pack's `ChangeSample` is this type). */
 export interface DrawnChangeSample {
   seed: string;
   requestedSize: number;

@@ -2,6 +2,7 @@
  * Everything an evidence pack shows, as one plain structure. The PDF and XLSX renderers draw only from this
  * (plus the period's event stream, which is too large to hold in memory). Plain types only.
  */
+import type { DrawnChangeSample, SampledChangeFacts } from '../controls/change-sample.js';
 import type { ControlEvaluation, FrameworkId } from '../controls/control.types.js';
 import type { LedgerEvent } from '../ingestion/patch-event.js';
 import type { MetricsReport, Period } from '../metrics/metrics-report.js';
@@ -34,28 +35,11 @@ export interface ChangeRow {
   eventId: string;
 }
 
-export interface SampledChange {
-  caseKey: string;
-  eventId: string;
-  hostname: string;
-  patchId: string;
-  deployedAt: number;
-  ring?: string;
-  approvedBeforeDeploy: boolean;
-  testedInPilotFirst: boolean | null;
-  segregationOfDuties: boolean | null;
-  backOutEvidence: boolean;
-  emergency: boolean;
-}
-
-export interface ChangeSample {
-  seed: string;
-  requestedSize: number;
-  populationSize: number;
-  /** How the sample is drawn, so the auditor can re-draw it. */
-  method: string;
-  items: SampledChange[];
-}
+/**
+ * The SOX change sample as the controls layer draws it (one definition: evidence reads controls, not the reverse).
+ */
+export type SampledChange = SampledChangeFacts;
+export type ChangeSample = DrawnChangeSample;
 
 export interface CatalogRef {
   framework: FrameworkId;

@@ -3,6 +3,7 @@
  * the CSV writes text (ISO 8601 UTC instants) and the XLSX writes typed cells (dates, day counts, percentages) of
  * the same facts.
  */
+import { clockStart } from '../metrics/sla-policy.js';
 import type { Finding, TestResult } from '../controls/control.types.js';
 import type { LedgerEvent } from '../ingestion/patch-event.js';
 import type { SlaBreach } from '../metrics/metrics-report.js';
@@ -53,20 +54,6 @@ export function caseCveRows(content: EvidencePackContent): CaseCveRow[] {
     const cves = c.cveIds.length > 0 ? c.cveIds : [undefined];
     return cves.map((cveId) => ({ case: c, cveId, breach: breaches.get(c.key) }));
   });
-}
-
-/** The instant the policy's clock starts for a case (DOMAIN.md: release, publication, detection or KEV dateAdded). */
-function clockStart(c: RemediationCase, clock: EvidencePackContent['policy']['clock']): number | undefined {
-  switch (clock) {
-    case 'release':
-      return c.releasedAt;
-    case 'publication':
-      return c.publishedAt;
-    case 'detection':
-      return c.detectedAt;
-    case 'kev_added':
-      return c.kevAddedAt;
-  }
 }
 
 export function caseColumns(content: EvidencePackContent): Column<CaseCveRow>[] {
