@@ -10,9 +10,10 @@
  *     gzipping 1,000,000 CSV lines of the same shape.
  *
  *   npm run build && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/pack.bench.js
- *     [--cases=10000] [--rescans=96]
+ *     [--cases=10000] [--rescans=96] [--keep] [--reuse=<database>]
  *
- * Writes bench/results/pack.txt. Creates and drops its own database on DATABASE_URL's server.
+ * Writes bench/results/pack.txt. Creates and drops its own database on DATABASE_URL's server; `--keep` leaves it
+ * (its name is printed) and `--reuse=<name>` renders against such a kept database without generating it again.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -35,6 +36,8 @@ import {
   foldAllCases,
   freshDatabase,
   generateLedger,
+  idsOf,
+  keptDatabase,
   machine,
   option,
   rehashChain,
@@ -363,6 +366,36 @@ async function runChild<T>(kind: string, env: Record<string, string>): Promise<C
   return JSON.parse(line.slice(7)) as ChildResult & T;
 }
 
+/** One tenant, one client (PCI DSS), cases/20 assets × 20 patches; detections 1–5 October, rescans every 6 h. */
+async function generate(
+  url: string,
+  cases: number,
+  rescans: number,
+  say: (line: string) => void,
+): Promise<{ tenantId: string; clientId: string }> {
+  const g = await generateLedger(url, {
+    tenants: 1,
+    clientsPerTenant: 1,
+    assetsPerClient: Math.max(1, Math.round(cases / 20)),
+    cases,
+    from: '2026-10-01T00:00:00Z',
+    spanDays: 4,
+    rescans,
+    rescanHours: 6,
+  });
+  say(
+    `ledger: ${g.events.toLocaleString('en-US')} events, ${g.cases.toLocaleString('en-US')} cases, one client, all in October 2026; generated in SQL in ${g.generateSeconds.toFixed(1)} s`,
+  );
+  const f = await foldAllCases(url, g.tenantIds, 1);
+  say(`cases folded (foldRemediationCase + upsertCases) in ${f.seconds.toFixed(1)} s`);
+  const h = await rehashChain(url, g.tenantIds[0]);
+  say(
+    `hash chain recomputed with eventHash and stored: ${h.events.toLocaleString('en-US')} events in ${h.seconds.toFixed(1)} s`,
+  );
+  await analyze(url);
+  return { tenantId: g.tenantIds[0], clientId: g.clientIds[0] };
+}
+
 // --- main -----------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -377,35 +410,17 @@ async function main(): Promise<void> {
     console.log(line);
     out.push(line);
   };
-  const db = await freshDatabase(base);
+  const reuse = process.argv.find((a) => a.startsWith('--reuse='))?.split('=')[1];
+  const db = reuse ? await keptDatabase(base, reuse) : await freshDatabase(base);
+  const keep = reuse !== undefined || process.argv.includes('--keep');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-bench-'));
   try {
-    // One tenant, one client (PCI DSS), 500 assets × 20 patches; detections 1–5 October, rescans every 6 h.
-    const g = await generateLedger(db.url, {
-      tenants: 1,
-      clientsPerTenant: 1,
-      assetsPerClient: Math.max(1, Math.round(cases / 20)),
-      cases,
-      from: '2026-10-01T00:00:00Z',
-      spanDays: 4,
-      rescans,
-      rescanHours: 6,
-    });
-    say(
-      `ledger: ${g.events.toLocaleString('en-US')} events, ${g.cases.toLocaleString('en-US')} cases, one client, all in October 2026; generated in SQL in ${g.generateSeconds.toFixed(1)} s`,
-    );
-    const f = await foldAllCases(db.url, g.tenantIds, 1);
-    say(`cases folded (foldRemediationCase + upsertCases) in ${f.seconds.toFixed(1)} s`);
-    const h = await rehashChain(db.url, g.tenantIds[0]);
-    say(
-      `hash chain recomputed with eventHash and stored: ${h.events.toLocaleString('en-US')} events in ${h.seconds.toFixed(1)} s`,
-    );
-    await analyze(db.url);
+    const ids = reuse ? await idsOf(db.url) : await generate(db.url, cases, rescans, say);
     const env = {
       BENCH_WORK: work,
       BENCH_DB: db.url,
-      BENCH_TENANT: g.tenantIds[0],
-      BENCH_CLIENT: g.clientIds[0],
+      BENCH_TENANT: ids.tenantId,
+      BENCH_CLIENT: ids.clientId,
     };
     const p = await runChild<PackOut>('pack', env);
     console.log(JSON.stringify(p));
@@ -451,7 +466,10 @@ async function main(): Promise<void> {
       `ratios pack part / library alone: PDF render ${(tm.pdfRenderMs / pdf.ms).toFixed(2)}, XLSX ${(tm.xlsxMs / xl.xlsxMs).toFixed(2)}, events.csv.gz ${(tm.eventsCsvMs / xl.gzipMs).toFixed(2)} (target ≤ 1.3 each); whole pack ${s(p.ms)} (target < 15 s), peak RSS ${Math.round(p.maxRssMb)} MB (target < 500 MB)`,
     );
   } finally {
-    await db.drop();
+    if (keep) {
+      say(`database kept: ${new URL(db.url).pathname.slice(1)} (--reuse=<name> renders against it again)`);
+      await db.close();
+    } else await db.drop();
     fs.rmSync(work, { recursive: true, force: true });
   }
   say(`load average at the end: ${os.loadavg()[0].toFixed(2)}`);

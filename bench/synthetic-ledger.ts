@@ -51,7 +51,15 @@ export async function machine(databaseUrl: string): Promise<string[]> {
 }
 
 /** A fresh database on the server of `base`, migrated by the service's own migrations; `drop` removes it. */
-export async function freshDatabase(base: string): Promise<{ url: string; drop(): Promise<void> }> {
+export interface BenchDatabase {
+  url: string;
+  /** Drops the database. */
+  drop(): Promise<void>;
+  /** Leaves the database in place. */
+  close(): Promise<void>;
+}
+
+export async function freshDatabase(base: string): Promise<BenchDatabase> {
   const name = `pp_bench_${Date.now().toString(36)}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
@@ -69,7 +77,34 @@ export async function freshDatabase(base: string): Promise<{ url: string; drop()
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
     },
+    close: () => admin.end(),
   };
+}
+
+/** A database kept by an earlier run (`--keep`), migrated to the current migrations; never dropped. */
+export async function keptDatabase(base: string, name: string): Promise<BenchDatabase> {
+  if (!/^pp_bench_[a-z0-9]+$/.test(name)) throw new Error(`not a benchmark database name: ${name}`);
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const ds = new DataSource(dataSourceOptions(url, 1));
+  await ds.initialize();
+  await ds.runMigrations();
+  await ds.destroy();
+  const done = async () => {};
+  return { url, drop: done, close: done };
+}
+
+/** The first tenant and client of a generated ledger. */
+export async function idsOf(url: string): Promise<{ tenantId: string; clientId: string }> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows } = await db.query(`SELECT tenant_id, id FROM clients ORDER BY tenant_id, id LIMIT 1`);
+    return { tenantId: rows[0].tenant_id, clientId: rows[0].id };
+  } finally {
+    await db.end();
+  }
 }
 
 export interface LedgerShape {

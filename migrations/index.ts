@@ -3,10 +3,12 @@ import { Foundation1764000000000 } from './1764000000000-foundation.js';
 import { EventLedger1764000000001 } from './1764000000001-event-ledger.js';
 import { PoliciesAndPacks1764000000002 } from './1764000000002-policies-and-packs.js';
 import { ShareLinks1764000000003 } from './1764000000003-share-links.js';
+import { LedgerCheckpoints1764000000004 } from './1764000000004-ledger-checkpoints.js';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
   EventLedger1764000000001,
   PoliciesAndPacks1764000000002,
   ShareLinks1764000000003,
+  LedgerCheckpoints1764000000004,
 ];

@@ -462,12 +462,15 @@ function ledgerVerifies(ref: ControlTestRef, input: ControlTestInput): Outcome {
     });
   }
   return {
-    description: 'the tamper-evident event ledger verifies from its first event to its head',
+    description:
+      'the tamper-evident event ledger verifies from its first event to its head (recomputed from genesis, or from a checkpoint that a verification from genesis established)',
     judged: ledger.headSeq > 0 ? 1 : 0,
     figures: {
       headSeq: ledger.headSeq,
       verified: ledger.verified ? 'yes' : 'no',
       firstBadSeq: ledger.firstBadSeq ?? null,
+      verifiedFromSeq: ledger.verifiedFromSeq ?? 0,
+      genesisVerifiedAt: ledger.genesisVerifiedAt ?? null,
       eventsConsidered: input.metrics.eventsConsidered,
     },
     findings,

@@ -155,6 +155,10 @@ export interface LedgerStatus {
   /** First sequence number whose hash does not chain, when `verified` is false. */
   firstBadSeq?: number;
   headSeq: number;
+  /** 0: recomputed from genesis; otherwise from the checkpoint at this sequence. */
+  verifiedFromSeq?: number;
+  /** ISO 8601: the latest verification of the whole chain from genesis. */
+  genesisVerifiedAt?: string | null;
 }
 
 /** Everything a control test may look at: one client (or tenant), one period, as of one instant. */

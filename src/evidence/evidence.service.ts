@@ -15,7 +15,7 @@ import { loadFrameworkCatalogs, type FrameworkCatalogs } from '../controls/catal
 import type { FrameworkId } from '../controls/control.types.js';
 import { withTenant } from '../database/tenant-scope.js';
 import { badInput, DomainError, notFound } from '../errors.js';
-import { verifyTenantLedger } from '../ingestion/ingestion.service.js';
+import { verifyTenantLedger } from '../ingestion/ledger-verification.js';
 import { EVENT_COLUMNS, toLedgerEvent } from '../ingestion/ledger-rows.js';
 import type { LedgerEvent } from '../ingestion/patch-event.js';
 import { LOGGER } from '../logger.js';
@@ -351,7 +351,8 @@ export class EvidenceService implements OnModuleInit {
     const at = new Date(asOf).toISOString();
     const [h] = await em.query(`SELECT max(seq)::bigint AS seq FROM events WHERE received_at <= $1`, [at]);
     const headAtAsOf = h.seq === null ? 0 : Number(h.seq);
-    const v = await verifyTenantLedger(em, tenantId, headAtAsOf);
+    // From the newest checkpoint: every checkpoint descends from a verification from genesis (see ledger-verification).
+    const v = await verifyTenantLedger(em, tenantId, { upToSeq: headAtAsOf, fromCheckpoint: true });
     const [p] = await em.query(
       `SELECT min(seq)::bigint AS first, max(seq)::bigint AS last FROM events
        WHERE client_id = $1 AND occurred_at >= $2 AND occurred_at < $3 AND received_at <= $4`,
@@ -363,6 +364,13 @@ export class EvidenceService implements OnModuleInit {
       periodFirstSeq: p.first === null ? null : Number(p.first),
       periodLastSeq: p.last === null ? null : Number(p.last),
       verified: v.ok,
+      firstBadSeq: v.firstBadSeq,
+      verification: {
+        fromSeq: v.fromSeq,
+        eventsChecked: v.eventsChecked,
+        checkpointVerifiedAt: v.checkpointVerifiedAt,
+        genesisVerifiedAt: v.genesisVerifiedAt,
+      },
     };
   }
 
@@ -380,31 +388,39 @@ export class EvidenceService implements OnModuleInit {
     return rows.map((r) => ({ source: r.source as string, events: r.n as number }));
   }
 
-  /** The period's events in ledger order, fetched page by page (bounded memory). */
+  /**
+   * The period's events in ledger order, fetched page by page (bounded memory: two pages). The next page is
+   * requested before the current one is handed out, so the database works while the caller formats.
+   */
   async *eventStream(
     tenantId: string,
     clientId: string,
     period: Period,
     asOf: number,
   ): AsyncGenerator<LedgerEvent> {
-    let after = 0;
-    for (;;) {
-      const rows: Row[] = await withTenant(this.dataSource, tenantId, (em) =>
+    const PAGE = 10_000;
+    const at = new Date(asOf).toISOString();
+    const from = new Date(period.from).toISOString();
+    const to = new Date(period.to).toISOString();
+    const page = (after: number): Promise<Row[]> =>
+      withTenant(this.dataSource, tenantId, (em) =>
         em.query(
           `SELECT ${EVENT_COLUMNS} FROM events WHERE client_id = $1 AND occurred_at >= $2 AND occurred_at < $3
-             AND received_at <= $4 AND occurred_at <= $4 AND seq > $5 ORDER BY seq LIMIT 5000`,
-          [
-            clientId,
-            new Date(period.from).toISOString(),
-            new Date(period.to).toISOString(),
-            new Date(asOf).toISOString(),
-            after,
-          ],
+             AND received_at <= $4 AND occurred_at <= $4 AND seq > $5 ORDER BY seq LIMIT ${PAGE}`,
+          [clientId, from, to, at, after],
         ),
       );
-      if (rows.length === 0) return;
-      for (const r of rows) yield toLedgerEvent(r);
-      after = Number(rows.at(-1)!.seq);
+    let pending = page(0);
+    try {
+      for (;;) {
+        const rows = await pending;
+        if (rows.length === 0) return;
+        pending = rows.length < PAGE ? Promise.resolve([]) : page(Number(rows.at(-1)!.seq));
+        for (const r of rows) yield toLedgerEvent(r);
+      }
+    } finally {
+      // A consumer that stops early leaves a page in flight: its outcome no longer matters.
+      pending.catch(() => undefined);
     }
   }
 

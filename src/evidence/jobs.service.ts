@@ -9,6 +9,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config.js';
+import { IngestionService } from '../ingestion/ingestion.service.js';
 import { LOGGER } from '../logger.js';
 import { EvidenceService } from './evidence.service.js';
 import { MonthlyReportsService, previousMonth } from './monthly-reports.service.js';
@@ -20,6 +21,9 @@ export const MONTHLY_QUEUE = 'monthly-reports';
 export const MONTHLY_SCHEDULES_QUEUE = 'monthly-report-schedules';
 /** The 1st of each month at 06:00, evaluated in the tenant's zone. */
 export const MONTHLY_CRON = '0 6 1 * *';
+/** Daily: every tenant's hash chain recomputed from genesis, recorded as a checkpoint that packs start from. */
+export const LEDGER_VERIFY_QUEUE = 'verify-ledgers';
+export const LEDGER_VERIFY_CRON = '23 2 * * *';
 
 interface MonthlyJob {
   tenantId: string;
@@ -40,6 +44,7 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly dataSource: DataSource,
     private readonly evidence: EvidenceService,
     private readonly monthly: MonthlyReportsService,
+    private readonly ingestion: IngestionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -76,6 +81,13 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       await boss.work(MONTHLY_SCHEDULES_QUEUE, async () => this.scheduleMonthlyReports());
     }
     await boss.schedule(MONTHLY_SCHEDULES_QUEUE, '17 * * * *');
+    await boss.createQueue(LEDGER_VERIFY_QUEUE, { retryLimit: 1 });
+    if (this.config.workerEnabled) {
+      await boss.work(LEDGER_VERIFY_QUEUE, async () => {
+        await this.verifyLedgers();
+      });
+    }
+    await boss.schedule(LEDGER_VERIFY_QUEUE, LEDGER_VERIFY_CRON);
     await this.scheduleMonthlyReports();
   }
 
@@ -98,6 +110,19 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
       } catch (err) {
         this.logger.error({ err, tenantId: t.id, timeZone: t.time_zone }, 'cannot schedule monthly reports');
       }
+    }
+  }
+
+  /** Every tenant's chain from genesis; a chain that does not verify is logged at error level with where it breaks. */
+  async verifyLedgers(): Promise<void> {
+    for (const { tenantId, verification: v } of await this.ingestion.verifyAllLedgers()) {
+      if (v.ok)
+        this.logger.info({ tenantId, headSeq: v.headSeq, events: v.eventsChecked }, 'ledger verified');
+      else
+        this.logger.error(
+          { tenantId, firstBadSeq: v.firstBadSeq, reason: v.reason },
+          'ledger does not verify from genesis',
+        );
     }
   }
 

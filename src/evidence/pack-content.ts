@@ -75,6 +75,17 @@ export interface Provenance {
     periodFirstSeq: number | null;
     periodLastSeq: number | null;
     verified: boolean;
+    /** The first sequence that does not verify, when `verified` is false. */
+    firstBadSeq: number | null;
+    /** How the chain was verified for this pack: from genesis (`fromSeq` 0) or from a checkpoint. */
+    verification: {
+      fromSeq: number;
+      eventsChecked: number;
+      /** ISO 8601: when the checkpoint it started from was recorded; null from genesis. */
+      checkpointVerifiedAt: string | null;
+      /** ISO 8601: the latest verification of the whole chain from genesis on record. */
+      genesisVerifiedAt: string | null;
+    };
   };
   vulnerabilityFeeds: {
     kevCatalogVersion: string | null;

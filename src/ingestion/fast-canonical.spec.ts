@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 
 import { canonicalJson, eventHash } from './ledger-hash.js';
-import { fastCanonicalJson, fastEventHash } from './ingestion.service.js';
+import { fastCanonicalJson, fastEventHash } from './fast-canonical.js';
 
 /** Same text, or both refuse. */
 function outcome(f: () => string): { text: string } | { error: true } {

@@ -201,11 +201,12 @@ export type ChainVerification =
  * Verifies one tenant's events in seq order, from `start` (genesis, or a point verified earlier). Catches an
  * altered event (its hash, or the next one's, no longer matches), a deleted event (a seq gap), rows out of order
  * or duplicated, and a foreign tenant's row. A consistently re-hashed tail or a cut-off tail passes here: see
- * `verifyAgainstCheckpoint`.
+ * `verifyAgainstCheckpoint`. `hash` defaults to the reference `eventHash`; the service passes `fastEventHash`.
  */
 export function verifyChain(
   events: readonly StoredLedgerEvent[],
   start: Checkpoint = GENESIS,
+  hash: (prevHash: string, e: HashableEvent) => string = eventHash,
 ): ChainVerification {
   let prev = { seq: start.seq, hash: start.hash };
   const tenantId = events[0]?.tenantId;
@@ -221,7 +222,7 @@ export function verifyChain(
     }
     let expected: string;
     try {
-      expected = eventHash(prev.hash, e);
+      expected = hash(prev.hash, e);
     } catch (error) {
       return bad(e.seq, `seq ${e.seq} cannot be hashed: ${(error as Error).message}`);
     }

@@ -21,8 +21,12 @@ export const EVENTS_CSV_FILE = 'events.csv.gz';
 const BOM = '\uFEFF';
 const EOL = '\r\n';
 
+/** Text that needs neither a formula guard nor quoting passes through on one test (most cells: ids, hashes). */
+const NEEDS_CARE = /^[=+\-@\t\r]|[",\r\n]/;
+
 /** A cell a spreadsheet would evaluate gets a leading quote, then RFC 4180 quoting. */
 export function csvField(text: string): string {
+  if (!NEEDS_CARE.test(text)) return text;
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -161,6 +161,13 @@ describe('renderPackPdf', () => {
       expect(text).toContain('legacy-pacs-01');
     });
 
+    it('says how the ledger was verified: from which checkpoint, and when genesis was last verified', () => {
+      const flat = text.replace(/\s+/g, ' ');
+      expect(flat).toContain('recomputed from the checkpoint at sequence 181000');
+      expect(flat).toContain('3233 events');
+      expect(flat).toContain('Full verification 2026-10-31T02:23:00.000Z (whole chain from genesis)');
+    });
+
     it('carries the change sample seed and the provenance digests', () => {
       expect(text).toContain(content.changeSample.seed);
       // Long digests wrap in table cells; compare without whitespace.
@@ -181,6 +188,41 @@ describe('renderPackPdf', () => {
       expect(info).toMatch(/CreationDate:\s+Mon Nov {2}2 09:15:00 2026 UTC/);
     },
   );
+
+  it('writes each finished page out early: page contents are arrays of streams', () => {
+    // The page drawn on last keeps its single stream; every page left for a new one has [sealed, later].
+    const raw = pdf.toString('latin1');
+    const arrays = raw.match(/\/Contents \[\d+ 0 R \d+ 0 R\]/g) ?? [];
+    const pages = Number(/\/Type \/Pages[^>]*\/Count (\d+)/.exec(raw)?.[1] ?? 0);
+    expect(pages).toBeGreaterThan(3);
+    expect(arrays).toHaveLength(pages - 1);
+  });
+
+  it('lists at most the configured findings and change rows, counting the rest and pointing to the XLSX', async () => {
+    const small: ReportLayout = {
+      ...layout,
+      evidence: { ...layout.evidence, maxFindings: 1, maxChangeRows: 2 },
+    };
+    const many = content.controls.find((k) => k.results.some((r) => r.findings.length > 1));
+    expect(many).toBeDefined();
+    expect(content.failedAndRolledBack.length).toBeGreaterThan(2);
+    const capped = await renderPackPdf(content, { layout: small, branding });
+    if (!poppler) return;
+    const path = join(dir, 'capped.pdf');
+    writeFileSync(path, capped);
+    const text = execFileSync('pdftotext', ['-enc', 'UTF-8', path, '-'], { encoding: 'utf8' }).replace(
+      /\s+/g,
+      ' ',
+    );
+    const result = many!.results.find((r) => r.findings.length > 1)!;
+    expect(text).toContain(
+      `… and ${result.findings.length - 1} more findings (showing 1 of ${result.findings.length}`,
+    );
+    expect(text).toContain(result.findings[0].summary);
+    const rows = content.failedAndRolledBack.length;
+    expect(text).toContain(`… and ${rows - 2} more (showing the first 2 of ${rows} in time order`);
+    expect(text).not.toContain(content.failedAndRolledBack[rows - 1].eventId);
+  });
 
   (qpdf ? it : it.skip)('passes qpdf --check', () => {
     const out = execFileSync('qpdf', ['--check', file], { encoding: 'utf8' });

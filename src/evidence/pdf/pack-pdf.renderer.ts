@@ -100,6 +100,45 @@ export async function renderPackPdf(
   return writer.render();
 }
 
+interface PageInternals {
+  content: { write(chunk: string): void; end(): void };
+  dictionary: { data: { Contents: unknown } };
+}
+
+interface DocInternals {
+  _fontFamilies: Record<string, { layoutCache?: Record<string, unknown> }>;
+}
+
+/**
+ * Bounded memory with buffered pages. The pages stay open until the end (page numbers "of N", the contents page and
+ * the signature box are drawn last), and pdfkit keeps each open page's drawing operators as many small buffers:
+ * several hundred MB for a 10,000-case appendix. When a page is left for a new one, its content stream so far is
+ * written out (compressed) and a fresh stream takes what is drawn on it later; the page's `/Contents` becomes the
+ * array of both, which PDF readers concatenate (ISO 32000-1, 7.7.3.3). Uses pdfkit's page internals (`content`,
+ * `dictionary`), present since pdfkit 0.8; the renderer's tests check the result with qpdf and pdfsig.
+ *
+ * pdfkit also caches the glyph layout of every distinct word it has drawn, for the life of the document; case keys
+ * and event ids are all distinct, so that cache grows with the rows. It is emptied at each new page instead.
+ */
+function sealFinishedPages(doc: Doc): void {
+  let previous: PageInternals | null = null;
+  doc.on('pageAdded', () => {
+    for (const font of Object.values((doc as unknown as DocInternals)._fontFamilies)) {
+      if (font.layoutCache) font.layoutCache = Object.create(null) as Record<string, unknown>;
+    }
+    if (previous) {
+      const sealed = previous.content;
+      sealed.end();
+      const fresh = doc.ref({}) as unknown as PageInternals['content'];
+      // Never an empty stream: a /Contents entry must be a stream object.
+      fresh.write('');
+      previous.content = fresh;
+      previous.dictionary.data.Contents = [sealed, fresh];
+    }
+    previous = doc.page as unknown as PageInternals;
+  });
+}
+
 class PackPdfWriter {
   private readonly doc: Doc;
   /**
@@ -150,6 +189,7 @@ class PackPdfWriter {
         ModDate: created,
       },
     });
+    sealFinishedPages(this.doc);
   }
 
   render(): Promise<Buffer> {
@@ -836,8 +876,18 @@ class PackPdfWriter {
         ensureSpace(doc, 24);
         doc.text(`Findings (${r.findings.length})`, this.left, doc.y, { lineBreak: false });
         doc.y += (small + 0.5) * 1.4;
-        for (const f of r.findings) {
+        const maxFindings = L.evidence.maxFindings;
+        for (const f of r.findings.slice(0, maxFindings)) {
           this.para(`•  ${f.summary}`, { size: small + 0.5, color: L.colors.status[r.status], gap: 1 });
+        }
+        if (r.findings.length > maxFindings) {
+          this.note(
+            this.t(L.captions.moreFindings, {
+              more: r.findings.length - maxFindings,
+              shown: maxFindings,
+              count: r.findings.length,
+            }),
+          );
         }
         doc.y += 2;
       }
@@ -959,6 +1009,7 @@ class PackPdfWriter {
     this.para(this.t(L.paragraphs.changes));
     const failed = rows.filter((r) => r.outcome === 'failed').length;
     this.note(`${rows.length} rows: ${failed} failed install(s), ${rows.length - failed} rollback(s).`);
+    const maxRows = L.evidence.maxChangeRows;
     drawTable(
       this.doc,
       [
@@ -978,10 +1029,15 @@ class PackPdfWriter {
         { header: 'Case key', width: 2.4, value: (r) => r.caseKey },
         { header: 'Event id', width: 2.8, value: (r) => r.eventId },
       ],
-      rows,
+      rows.slice(0, maxRows),
       this.tableStyle(),
       { continuedLabel: `${title} (continued)` },
     );
+    if (rows.length > maxRows) {
+      this.note(
+        this.t(L.captions.moreChanges, { more: rows.length - maxRows, shown: maxRows, count: rows.length }),
+      );
+    }
   }
 
   private changeSample(): void {
@@ -1163,7 +1219,19 @@ class PackPdfWriter {
           ? 'no events in period'
           : `${p.ledger.periodFirstSeq} – ${p.ledger.periodLastSeq}`,
       ],
-      ['Hash chain verified', p.ledger.verified ? 'yes' : 'NO — the ledger did not verify'],
+      [
+        'Hash chain verified',
+        p.ledger.verified
+          ? 'yes'
+          : `NO — the ledger did not verify${p.ledger.firstBadSeq === null ? '' : ` (breaks at sequence ${p.ledger.firstBadSeq})`}`,
+      ],
+      ['Verification', ledgerVerificationText(p.ledger.verification)],
+      [
+        'Full verification',
+        p.ledger.verification.genesisVerifiedAt === null
+          ? 'never recorded'
+          : `${p.ledger.verification.genesisVerifiedAt} (whole chain from genesis)`,
+      ],
     ]);
     this.h2('Framework catalogs', 60);
     drawTable(
@@ -1247,4 +1315,13 @@ class PackPdfWriter {
         .stroke();
     }
   }
+}
+
+/** How the pack's ledger verification ran, in words (provenance appendix). */
+export function ledgerVerificationText(
+  v: EvidencePackContent['provenance']['ledger']['verification'],
+): string {
+  return v.fromSeq === 0
+    ? `recomputed from genesis: ${v.eventsChecked} events`
+    : `recomputed from the checkpoint at sequence ${v.fromSeq} (recorded ${v.checkpointVerifiedAt ?? '?'}, its event's hash re-checked): ${v.eventsChecked} events`;
 }

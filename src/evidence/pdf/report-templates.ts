@@ -125,6 +125,8 @@ const layoutSchema = z.strictObject({
     survival: text,
     moreRows: text,
     moreIds: text,
+    moreFindings: text,
+    moreChanges: text,
   }),
   paragraphs: z.strictObject({
     cover: text,
@@ -142,6 +144,10 @@ const layoutSchema = z.strictObject({
   evidence: z.strictObject({
     maxCaseRows: z.int().min(1).max(200),
     maxEventIds: z.int().min(1).max(200),
+    /** Findings listed under a test; the rest are counted, and all are in the XLSX Findings sheet. */
+    maxFindings: z.int().min(1).max(10_000),
+    /** Rows of the failed and rolled-back changes table; all are in the XLSX and events.csv.gz. */
+    maxChangeRows: z.int().min(1).max(100_000),
   }),
 });
 
