@@ -6,9 +6,11 @@
  * `events`.
  *
  *   npm run build && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/metrics.bench.js
- *     [--events=10000000] [--tenants=200] [--clients=5] [--assets=40] [--samples=300]
+ *     [--events=10000000] [--tenants=200] [--clients=5] [--assets=40] [--rescans=6] [--samples=300]
+ *     [--keep] [--reuse=<database>]
  *
- * Writes bench/results/metrics.txt. Creates and drops its own database on DATABASE_URL's server.
+ * Writes bench/results/metrics.txt. Creates and drops its own database on DATABASE_URL's server; `--keep` leaves it
+ * (its name is printed) and `--reuse=<name>` measures against such a kept database without generating it again.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +23,7 @@ import {
   foldAllCases,
   freshDatabase,
   generateLedger,
+  keptDatabase,
   machine,
   option,
   seconds,
@@ -59,6 +62,31 @@ async function seqScanMs(url: string, parallel: boolean): Promise<number> {
   }
 }
 
+/** The synthetic ledger, its cases folded by the service's fold, and statistics. */
+async function generate(
+  url: string,
+  shape: Parameters<typeof generateLedger>[1],
+  say: (line: string) => void,
+): Promise<void> {
+  const g = await generateLedger(url, shape);
+  say(
+    `ledger: ${g.events.toLocaleString('en-US')} events, ${g.cases.toLocaleString('en-US')} cases, ${shape.tenants} tenants × ${shape.clientsPerTenant} clients × ${shape.assetsPerClient} assets, ${shape.rescans} daily re-detections per case, detections over 12 months from ${shape.from.slice(0, 10)}; generated in SQL (INSERT … SELECT … generate_series) in ${g.generateSeconds.toFixed(1)} s; hash values are dummies (not on the metrics path)`,
+  );
+  let lastLog = Date.now();
+  const f = await foldAllCases(url, g.tenantIds, 2, (done) => {
+    if (Date.now() - lastLog > 30_000) {
+      console.log(`  folded ${done}/${g.tenantIds.length} tenants`);
+      lastLog = Date.now();
+    }
+  });
+  say(
+    `cases: ${f.cases.toLocaleString('en-US')} folded with foldRemediationCase and stored with upsertCases (pages of 2,000 cases, 2 tenants at a time) in ${f.seconds.toFixed(1)} s = ${Math.round(f.cases / f.seconds)} cases/s`,
+  );
+  const ta = process.hrtime.bigint();
+  await analyze(url);
+  say(`VACUUM ANALYZE: ${seconds(ta).toFixed(1)} s`);
+}
+
 async function main(): Promise<void> {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('set DATABASE_URL (a PostgreSQL server where a database can be created)');
@@ -67,46 +95,37 @@ async function main(): Promise<void> {
   const clientsPerTenant = option('clients', 5);
   const assetsPerClient = option('assets', 40);
   const samples = option('samples', 300);
+  const rescans = option('rescans', 6);
+  const reuse = process.argv.find((a) => a.startsWith('--reuse='))?.split('=')[1];
+  const keep = reuse !== undefined || process.argv.includes('--keep');
   const out = await machine(base);
   const say = (line: string) => {
     console.log(line);
     out.push(line);
   };
-  // ~6.1 events per case: 4.1 lifecycle steps on average plus 2 scanner re-detections.
+  // 4.1 lifecycle steps per case on average plus the scanner's re-detections, one a day.
   const shape = {
     tenants,
     clientsPerTenant,
     assetsPerClient,
-    cases: Math.round(targetEvents / 6.1),
+    cases: Math.round(targetEvents / (4.1 + rescans)),
     from: '2025-11-01T00:00:00Z',
     spanDays: 365,
-    rescans: 2,
-    rescanHours: 8,
+    rescans,
+    rescanHours: 24,
   };
-  const db = await freshDatabase(base);
+  const db = reuse ? await keptDatabase(base, reuse) : await freshDatabase(base);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-bench-'));
   let service: ServiceProcess | undefined;
   try {
-    const g = await generateLedger(db.url, shape);
-    say(
-      `ledger: ${g.events.toLocaleString('en-US')} events, ${g.cases.toLocaleString('en-US')} cases, ${tenants} tenants × ${clientsPerTenant} clients × ${assetsPerClient} assets, detections over 12 months from ${shape.from.slice(0, 10)}; generated in SQL (INSERT … SELECT … generate_series) in ${g.generateSeconds.toFixed(1)} s; hash values are dummies (not on the metrics path)`,
-    );
-    let lastLog = Date.now();
-    const f = await foldAllCases(db.url, g.tenantIds, 2, (done) => {
-      if (Date.now() - lastLog > 30_000) {
-        console.log(`  folded ${done}/${g.tenantIds.length} tenants`);
-        lastLog = Date.now();
-      }
-    });
-    say(
-      `cases: ${f.cases.toLocaleString('en-US')} folded with foldRemediationCase and stored with upsertCases (pages of 2,000 cases, 2 tenants at a time) in ${f.seconds.toFixed(1)} s = ${Math.round(f.cases / f.seconds)} cases/s`,
-    );
-    const ta = process.hrtime.bigint();
-    await analyze(db.url);
-    say(`VACUUM ANALYZE: ${seconds(ta).toFixed(1)} s`);
-    const keys = await adminKeys(db.url, g.tenantIds);
+    if (!reuse) await generate(db.url, shape, say);
     const meta = new pg.Client({ connectionString: db.url });
     await meta.connect();
+    const { rows: tenantRows } = await meta.query(`SELECT id FROM tenants ORDER BY id`);
+    const keys = await adminKeys(
+      db.url,
+      tenantRows.map((t: { id: string }) => t.id),
+    );
     const { rows: sizes } = await meta.query(
       `SELECT pg_size_pretty(pg_total_relation_size('events')) AS ev, pg_size_pretty(pg_total_relation_size('remediation_cases')) AS rc`,
     );
@@ -163,7 +182,10 @@ async function main(): Promise<void> {
     );
   } finally {
     await service?.stop();
-    await db.drop();
+    if (keep) {
+      say(`database kept: ${new URL(db.url).pathname.slice(1)} (--reuse=<name> measures against it again)`);
+      await db.close();
+    } else await db.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   say(`load average at the end: ${os.loadavg()[0].toFixed(2)}`);

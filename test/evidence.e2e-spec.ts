@@ -154,6 +154,16 @@ describe('evidence packs (e2e)', () => {
     expect(log.data.accessLog).toContainEqual({ action: 'pack.download', subjectId: id });
   });
 
+  it('refuses a pack as of a future instant, naming the field', async () => {
+    const g = await t.gql(
+      admin,
+      `mutation($c: ID!, $a: DateTime) { generateEvidencePack(input: {clientId: $c, period: {month: "2026-10"}, asOf: $a}) { id } }`,
+      { c: clientId, a: new Date(Date.now() + 86_400_000).toISOString() },
+    );
+    expect(g.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'asOf' });
+    expect(g.errors?.[0].message).toMatch(/future/);
+  });
+
   it('lists the exceptions register, valid at the as-of instant', async () => {
     await t.gql(admin, INGEST, {
       c: clientId,

@@ -26,7 +26,7 @@ import { isUuid } from '../tenancy/tenancy.service.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { buildPackContent } from './build-pack-content.js';
 import type { EvidencePackContent } from './pack-content.js';
-import { assemblePack, type PackTimings } from './pack-assembler.js';
+import { assemblePack, describeFile, type PackTimings } from './pack-assembler.js';
 import { loadReportTemplates } from './pdf/report-templates.js';
 import { renderPackPdf } from './pdf/pack-pdf.renderer.js';
 import { SigningService } from './signing.service.js';
@@ -128,6 +128,8 @@ export class EvidenceService implements OnModuleInit {
     const asOf = req.asOf ?? Date.now();
     if (!(req.period.from < req.period.to)) throw badInput('period', 'from must be before to');
     if (asOf < req.period.from) throw badInput('asOf', 'must not be before the period starts');
+    // A pack is cut from what has arrived: a future as-of would let its figures change after it is signed.
+    if (asOf > Date.now() + 60_000) throw badInput('asOf', 'must not be in the future');
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       const client = await this.metrics.clientRef(em, req.clientId);
       const frameworks = req.frameworks?.length
@@ -267,8 +269,7 @@ export class EvidenceService implements OnModuleInit {
         });
         const final = path.join(dir, path.basename(assembled.archivePath));
         fs.renameSync(assembled.archivePath, final);
-        const bytes = fs.readFileSync(final);
-        const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+        const archive = await describeFile(path.basename(final), final);
         await withTenant(this.dataSource, tenantId, (em) =>
           em.query(
             `WITH u AS (UPDATE evidence_packs SET status = 'ready', progress = 100, archive_path = $2, archive_sha256 = $3,
@@ -277,8 +278,8 @@ export class EvidenceService implements OnModuleInit {
             [
               packId,
               final,
-              sha256,
-              bytes.length,
+              archive.sha256,
+              archive.size,
               JSON.stringify(assembled.manifest),
               JSON.stringify(summaryOf(content)),
               content.policy.version,

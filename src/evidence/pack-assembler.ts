@@ -198,7 +198,8 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
   }
 }
 
-async function describeFile(name: string, path: string): Promise<ManifestFile> {
+/** SHA-256 and size of a file, streamed (an archive can be hundreds of MB). */
+export async function describeFile(name: string, path: string): Promise<ManifestFile> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return { name, sha256: hash.digest('hex'), size: (await stat(path)).size };
