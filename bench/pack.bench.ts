@@ -10,7 +10,7 @@
  *     gzipping 1,000,000 CSV lines of the same shape.
  *
  *   npm run build && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/pack.bench.js
- *     [--cases=10000] [--rescans=96] [--keep] [--reuse=<database>]
+ *     [--cases=10000] [--rescans=96] [--keep] [--reuse=<database>] [--heap=<MB>]
  *
  * Writes bench/results/pack.txt. Creates and drops its own database on DATABASE_URL's server; `--keep` leaves it
  * (its name is printed) and `--reuse=<name>` renders against such a kept database without generating it again.
@@ -396,8 +396,12 @@ interface PackOut {
   partRss: Record<string, number>;
 }
 
-async function runChild<T>(kind: string, env: Record<string, string>): Promise<ChildResult & T> {
-  const { stdout } = await run(process.execPath, [process.argv[1], `--child=${kind}`], {
+async function runChild<T>(
+  kind: string,
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): Promise<ChildResult & T> {
+  const { stdout } = await run(process.execPath, [...nodeFlags, process.argv[1], `--child=${kind}`], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     maxBuffer: 64 * MB,
@@ -467,7 +471,9 @@ async function main(): Promise<void> {
     say(
       `ledger verified from genesis (the nightly job; recorded as the checkpoint packs start from): ${v.events.toLocaleString('en-US')} events in ${(v.ms / 1000).toFixed(1)} s, peak RSS ${Math.round(v.maxRssMb)} MB`,
     );
-    const p = await runChild<PackOut>('pack', env);
+    // --heap=<MB>: the pack child runs with --max-old-space-size=<MB> (as a render worker would be deployed).
+    const heap = option('heap', 0);
+    const p = await runChild<PackOut>('pack', env, heap ? [`--max-old-space-size=${heap}`] : []);
     console.log(JSON.stringify(p));
     const pdf = await runChild<{ rows: number; pages: number }>('pdfkit', env);
     console.log(JSON.stringify(pdf));
@@ -483,7 +489,7 @@ async function main(): Promise<void> {
       `pack (EvidenceService.render, child process, PostgreSQL, DB_POOL_SIZE 10): ${p.cases} cases, counts ${JSON.stringify(p.counts)}, ledger verified: ${p.ledgerVerified} (from the checkpoint at seq ${p.ledgerVerification.fromSeq}, ${p.ledgerVerification.eventsChecked} events recomputed), PDF ${p.pdfPages ?? '?'} pages, archive ${(p.archiveBytes / MB).toFixed(1)} MB`,
     );
     say(
-      `  whole pack (render: queries, content, every file, signatures, archive): ${s(p.ms)}; peak RSS of the process ${Math.round(p.maxRssMb)} MB (getrusage high-water mark; RSS of the opened app before: ${Math.round(p.rssBefore)} MB)`,
+      `  whole pack (render: queries, content, every file, signatures, archive): ${s(p.ms)}; peak RSS of the process ${Math.round(p.maxRssMb)} MB (getrusage high-water mark; RSS of the opened app before: ${Math.round(p.rssBefore)} MB; V8 heap limit ${heap ? `--max-old-space-size=${heap}` : 'Node default'})`,
     );
     say(
       `  queries and content (render time outside assemblePack; EvidenceService.content alone, run again afterwards: ${s(p.queryMs)}, the ledger verified from its checkpoint): ${s(p.contentMs)}`,

@@ -154,6 +154,42 @@ describe('evidence packs (e2e)', () => {
     expect(log.data.accessLog).toContainEqual({ action: 'pack.download', subjectId: id });
   });
 
+  it('creates, versions and assigns a custom SLA policy; a bad version names its field', async () => {
+    const create = (v: string) =>
+      t.gql(
+        admin,
+        `mutation { createSlaPolicyVersion(input: {${v}}) { key versions { version description days } } }`,
+      );
+    const first = await create(
+      `key: "harbor-30", name: "Harbor 30-day", effectiveFrom: "2026-01-01", clock: "detection", dayKind: "calendar", critical: 30, high: 30`,
+    );
+    expect(first.errors).toBeUndefined();
+    expect(first.data.createSlaPolicyVersion.versions).toEqual([
+      { version: 1, description: 'Harbor 30-day: custom SLA policy', days: { critical: 30, high: 30 } },
+    ]);
+    const stale = await create(
+      `key: "harbor-30", name: "Harbor 30-day", effectiveFrom: "2025-12-01", clock: "detection", dayKind: "calendar", critical: 14`,
+    );
+    expect(stale.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'effectiveFrom' });
+    const assigned = await t.gql(
+      admin,
+      `mutation($c: ID!) { assignSlaPolicy(clientId: $c, policy: "harbor-30") }`,
+      {
+        c: clientId,
+      },
+    );
+    expect(assigned.data.assignSlaPolicy).toBe(true);
+    const m = await t.gql(
+      admin,
+      `query($c: ID!) { remediationMetrics(clientId: $c, period: {month: "2026-10"}) { policy } }`,
+      { c: clientId },
+    );
+    expect(m.data.remediationMetrics.policy).toMatch(/^harbor-30/);
+    await t.gql(admin, `mutation($c: ID!) { assignSlaPolicy(clientId: $c, policy: "pci-dss-6.3.3") }`, {
+      c: clientId,
+    });
+  });
+
   it('refuses a pack as of a future instant, naming the field', async () => {
     const g = await t.gql(
       admin,

@@ -225,7 +225,8 @@ export class EvidenceResolver {
       clock: input.clock as ClockAnchor,
       dayKind: input.dayKind as 'calendar' | 'business',
       days,
-      description: input.description,
+      // Optional in the API; the policy file format wants a description, so an omitted one is written out.
+      description: input.description.trim() || `${input.name.trim()}: custom SLA policy`,
       source: input.source,
     });
   }

@@ -126,6 +126,7 @@ export class SlaPolicyVersionModel {
   @Field() dayKind: string;
   @Field(() => JSONScalar) days: unknown;
   @Field() kevDueDateWins: boolean;
+  @Field() description: string;
   @Field() source: string;
 }
 
