@@ -176,9 +176,34 @@ function addHeader<R>(sheet: Worksheet, columns: readonly Column<R>[], headerRow
   sheet.autoFilter = { from: { row: headerRow, column: 1 }, to: { row: headerRow, column: columns.length } };
 }
 
+/**
+ * One style object per column (and one per column for highlighted rows), shared by every data cell of that column.
+ * exceljs gives each new cell a fresh style object and then resolves its style id by serializing it, unless it has
+ * seen that very object before (a WeakMap): shared objects make that lookup a hit. They are never mutated.
+ */
+const columnStyles = new WeakMap<
+  readonly Column<never>[],
+  { plain: ExcelJS.Style[]; highlight: ExcelJS.Style[] }
+>();
+
+function stylesOf<R>(columns: readonly Column<R>[]) {
+  const key = columns as readonly Column<never>[];
+  let styles = columnStyles.get(key);
+  if (!styles) {
+    const plain = columns.map((column) => {
+      const numFmt = NUMBER_FORMATS[column.kind];
+      return (numFmt ? { numFmt } : {}) as ExcelJS.Style;
+    });
+    styles = { plain, highlight: plain.map((style) => ({ ...style, fill: BREACH_FILL })) };
+    columnStyles.set(key, styles);
+  }
+  return styles;
+}
+
 function addDataRow<R>(sheet: Worksheet, columns: readonly Column<R>[], row: R, highlight: boolean): void {
   const added = sheet.addRow(columns.map((column) => toCell(column.kind, column.value(row))));
-  if (highlight) fillRow(added, BREACH_FILL, columns.length);
+  const styles = stylesOf(columns)[highlight ? 'highlight' : 'plain'];
+  for (let i = 0; i < columns.length; i++) added.getCell(i + 1).style = styles[i];
   added.commit();
 }
 
