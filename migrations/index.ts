@@ -4,6 +4,7 @@ import { EventLedger1764000000001 } from './1764000000001-event-ledger.js';
 import { PoliciesAndPacks1764000000002 } from './1764000000002-policies-and-packs.js';
 import { ShareLinks1764000000003 } from './1764000000003-share-links.js';
 import { LedgerCheckpoints1764000000004 } from './1764000000004-ledger-checkpoints.js';
+import { CaseDataJson1764000000005 } from './1764000000005-case-data-json.js';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   PoliciesAndPacks1764000000002,
   ShareLinks1764000000003,
   LedgerCheckpoints1764000000004,
+  CaseDataJson1764000000005,
 ];

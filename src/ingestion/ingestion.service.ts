@@ -457,18 +457,22 @@ export async function upsertCases(
     kev_added_at: c.kevAddedAt === undefined ? null : new Date(c.kevAddedAt).toISOString(),
     last_received_at: new Date(c.lastReceivedAt).toISOString(),
     max_occurred_at: new Date(maxOccurredAt).toISOString(),
-    data: c,
+    event_ids: c.eventIds,
+    // The event ids have their own column (metrics never read them): not repeated in the fold's JSON.
+    data: { ...c, eventIds: undefined },
   }));
   await em.query(
     `INSERT INTO remediation_cases (tenant_id, case_key, client_id, asset_id, patch_id, state, severity, kev, cve_ids,
-       started_at, remediated_at, kev_added_at, last_received_at, max_occurred_at, data)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(tenant_id uuid, case_key text, client_id uuid, asset_id uuid,
+       started_at, remediated_at, kev_added_at, last_received_at, max_occurred_at, event_ids, data)
+     SELECT * FROM json_to_recordset($1::json) AS x(tenant_id uuid, case_key text, client_id uuid, asset_id uuid,
        patch_id text, state text, severity text, kev boolean, cve_ids text[], started_at timestamptz,
-       remediated_at timestamptz, kev_added_at timestamptz, last_received_at timestamptz, max_occurred_at timestamptz, data jsonb)
+       remediated_at timestamptz, kev_added_at timestamptz, last_received_at timestamptz, max_occurred_at timestamptz,
+       event_ids text[], data json)
      ON CONFLICT (tenant_id, case_key) DO UPDATE SET state = excluded.state, severity = excluded.severity,
        kev = excluded.kev, cve_ids = excluded.cve_ids, started_at = excluded.started_at,
        remediated_at = excluded.remediated_at, kev_added_at = excluded.kev_added_at,
-       last_received_at = excluded.last_received_at, max_occurred_at = excluded.max_occurred_at, data = excluded.data`,
+       last_received_at = excluded.last_received_at, max_occurred_at = excluded.max_occurred_at,
+       event_ids = excluded.event_ids, data = excluded.data`,
     [JSON.stringify(rows)],
   );
 }

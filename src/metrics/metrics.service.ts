@@ -68,6 +68,18 @@ export interface MetricsScope {
   lateEvents: { count: number; caseKeys: string[] };
 }
 
+/** A stored fold as the fold returned it: its event ids live in their own column. */
+export function storedCase(r: Row): RemediationCase {
+  const c = r.data as RemediationCase;
+  c.eventIds = (r.event_ids as string[] | null) ?? [];
+  return c;
+}
+
+export interface CaseLoadOptions {
+  /** false: cases come without their event ids (`eventIds` empty), for figures that never list evidence. */
+  eventIds?: boolean;
+}
+
 export function monthPeriod(month: string): Period {
   const m = /^(\d{4})-(\d{2})$/.exec(month);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw badInput('month', 'expected YYYY-MM');
@@ -218,10 +230,13 @@ export class MetricsService {
     tenantId: string,
     clientId: string | null,
     asOf: number,
+    options: CaseLoadOptions = {},
   ): Promise<RemediationCase[]> {
     const at = new Date(asOf).toISOString();
+    // Figures never read the event ids (a quarter of a fold): not fetched unless the caller lists evidence.
+    const withIds = options.eventIds !== false;
     const rows: Row[] = await em.query(
-      `SELECT case_key, data, (last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false)) AS stale
+      `SELECT case_key, data, ${withIds ? 'event_ids' : `'{}'::text[] AS event_ids`}, (last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false)) AS stale
        FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3`,
       [tenantId, clientId, at],
     );
@@ -229,7 +244,7 @@ export class MetricsService {
     const stale: string[] = [];
     for (const r of rows) {
       if (r.stale) stale.push(r.case_key);
-      else fresh.push(r.data as RemediationCase);
+      else fresh.push(storedCase(r));
     }
     if (stale.length > 0) fresh.push(...(await this.refoldAsOf(em, tenantId, stale, asOf)));
     return fresh.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -300,11 +315,12 @@ export class MetricsService {
     period: Period,
     policyKey: string,
     asOf: number,
+    options: CaseLoadOptions = {},
   ): Promise<MetricsScope> {
     if (!(period.from < period.to)) throw badInput('period', 'from must be before to');
     const policy = await this.resolvePolicy(em, policyKey);
     const clientId = client?.id ?? null;
-    const cases = await this.casesAsOf(em, tenantId, clientId, asOf);
+    const cases = await this.casesAsOf(em, tenantId, clientId, asOf, options);
     const assets = await this.assetsWithReporting(em, tenantId, clientId, period, asOf);
     const report = computeMetrics({
       cases,
@@ -359,7 +375,7 @@ export class MetricsService {
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       const client = scoped ? await this.clientRef(em, scoped) : null;
       const key = client ? this.policyKeyFor(client, args.policy) : (args.policy ?? 'fedramp-ra-5d');
-      return this.scope(em, actor.tenantId, client, args.period, key, asOf);
+      return this.scope(em, actor.tenantId, client, args.period, key, asOf, { eventIds: false });
     });
   }
 
@@ -396,7 +412,7 @@ export class MetricsService {
       // fetch and the loop tops the page up.
       for (;;) {
         const rows: Row[] = await em.query(
-          `SELECT case_key, data FROM remediation_cases
+          `SELECT case_key, data, event_ids FROM remediation_cases
            WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND ($3::uuid IS NULL OR asset_id = $3)
              AND ($4::text IS NULL OR severity = $4) AND ($5::text IS NULL OR state = $5) AND ($6::boolean IS NULL OR kev = $6)
              AND case_key > $7
@@ -413,7 +429,7 @@ export class MetricsService {
           ],
         );
         for (const r of rows) {
-          const c = r.data as RemediationCase;
+          const c = storedCase(r);
           const d = dueDate(c, policyVersionFor(policy, c.detectedAt ?? c.firstEventAt));
           const closed = c.closedAt ?? c.remediatedAt;
           const breached = d.dueAt !== undefined && (closed === undefined ? now > d.dueAt : closed > d.dueAt);

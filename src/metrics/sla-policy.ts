@@ -217,12 +217,32 @@ function effectiveFromMs(version: SlaPolicyVersion): number {
  * reproduce (callers that know when the item was first seen should pass that instead).
  */
 export function policyVersionFor(policy: SlaPolicy, detectedAt: number | undefined): SlaPolicyVersion {
-  const versions = [...policy.versions].sort((a, b) => effectiveFromMs(a) - effectiveFromMs(b));
+  const versions = versionsByDate(policy);
   if (versions.length === 0) throw new Error(`policy ${policy.key} has no version`);
-  let chosen = versions[0];
+  let chosen = versions[0].version;
   if (detectedAt === undefined) return chosen;
-  for (const v of versions) if (effectiveFromMs(v) <= detectedAt) chosen = v;
+  for (const v of versions) if (v.from <= detectedAt) chosen = v.version;
   return chosen;
+}
+
+/**
+ * A policy's versions by effective date, computed once per policy object (it is called for every case of every
+ * request). Keyed on the `versions` array: a caller that replaces it gets a fresh order.
+ */
+const sortedVersions = new WeakMap<
+  readonly SlaPolicyVersion[],
+  { from: number; version: SlaPolicyVersion }[]
+>();
+
+function versionsByDate(policy: SlaPolicy): { from: number; version: SlaPolicyVersion }[] {
+  let sorted = sortedVersions.get(policy.versions);
+  if (!sorted || sorted.length !== policy.versions.length) {
+    sorted = policy.versions
+      .map((version) => ({ from: effectiveFromMs(version), version }))
+      .sort((a, b) => a.from - b.from);
+    sortedVersions.set(policy.versions, sorted);
+  }
+  return sorted;
 }
 
 export interface DueDate {
