@@ -21,9 +21,15 @@ export const MONTHLY_QUEUE = 'monthly-reports';
 export const MONTHLY_SCHEDULES_QUEUE = 'monthly-report-schedules';
 /** The 1st of each month at 06:00, evaluated in the tenant's zone. */
 export const MONTHLY_CRON = '0 6 1 * *';
-/** Daily: every tenant's hash chain recomputed from genesis, recorded as a checkpoint that packs start from. */
+/** Daily: one job per tenant on LEDGER_VERIFY_TENANT_QUEUE, so one tenant's size never holds up the others. */
 export const LEDGER_VERIFY_QUEUE = 'verify-ledgers';
 export const LEDGER_VERIFY_CRON = '23 2 * * *';
+/** One tenant's hash chain recomputed from genesis, recorded as a checkpoint that packs start from. */
+export const LEDGER_VERIFY_TENANT_QUEUE = 'verify-ledger';
+
+interface LedgerVerifyJob {
+  tenantId: string;
+}
 
 interface MonthlyJob {
   tenantId: string;
@@ -82,9 +88,12 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     }
     await boss.schedule(MONTHLY_SCHEDULES_QUEUE, '17 * * * *');
     await boss.createQueue(LEDGER_VERIFY_QUEUE, { retryLimit: 1 });
+    // About 35,000 events/s here: four hours cover a ledger of several hundred million events.
+    await boss.createQueue(LEDGER_VERIFY_TENANT_QUEUE, { retryLimit: 2, expireInSeconds: 4 * 3600 });
     if (this.config.workerEnabled) {
-      await boss.work(LEDGER_VERIFY_QUEUE, async () => {
-        await this.verifyLedgers();
+      await boss.work(LEDGER_VERIFY_QUEUE, async () => this.enqueueLedgerVerifications());
+      await boss.work<LedgerVerifyJob>(LEDGER_VERIFY_TENANT_QUEUE, async ([job]) => {
+        await this.verifyLedger(job.data.tenantId);
       });
     }
     await boss.schedule(LEDGER_VERIFY_QUEUE, LEDGER_VERIFY_CRON);
@@ -113,17 +122,26 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** Every tenant's chain from genesis; a chain that does not verify is logged at error level with where it breaks. */
-  async verifyLedgers(): Promise<void> {
-    for (const { tenantId, verification: v } of await this.ingestion.verifyAllLedgers()) {
-      if (v.ok)
-        this.logger.info({ tenantId, headSeq: v.headSeq, events: v.eventsChecked }, 'ledger verified');
-      else
-        this.logger.error(
-          { tenantId, firstBadSeq: v.firstBadSeq, reason: v.reason },
-          'ledger does not verify from genesis',
-        );
+  /** The nightly run: one verification job per tenant (one at a time per tenant, however often this runs). */
+  async enqueueLedgerVerifications(): Promise<number> {
+    const boss = this.started();
+    const tenants: { id: string }[] = await this.dataSource.query(`SELECT id FROM tenants ORDER BY id`);
+    for (const t of tenants) {
+      await boss.send(LEDGER_VERIFY_TENANT_QUEUE, { tenantId: t.id }, { singletonKey: t.id });
     }
+    return tenants.length;
+  }
+
+  /** One tenant's chain from genesis; a chain that does not verify is logged at error level with where it breaks. */
+  async verifyLedger(tenantId: string): Promise<boolean> {
+    const v = await this.ingestion.verifyFromGenesis(tenantId);
+    if (v.ok) this.logger.info({ tenantId, headSeq: v.headSeq, events: v.eventsChecked }, 'ledger verified');
+    else
+      this.logger.error(
+        { tenantId, firstBadSeq: v.firstBadSeq, reason: v.reason },
+        'ledger does not verify from genesis',
+      );
+    return v.ok;
   }
 
   /** Requests the month's pack of every client and enqueues the ones not ready; returns the records. */
