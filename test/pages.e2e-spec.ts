@@ -11,7 +11,9 @@ import express from 'express';
 import { pino } from 'pino';
 import { pinoHttp } from 'pino-http';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { REQUEST_LOG_SERIALIZERS, redactSharePath } from '../src/app.factory.js';
+import { EvidenceService } from '../src/evidence/evidence.service.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -365,5 +367,32 @@ describeBrowser('evidence pages in Chromium (e2e)', () => {
     expect(lines.join('')).toContain('/s/[redacted]/pack.pdf?x=1');
     expect(lines.join('')).not.toContain(secret);
     expect(redactSharePath('/verify')).toBe('/verify');
+  });
+
+  it('reuses a stored archive verification while the file is unchanged, and checks again when it changes', async () => {
+    const evidence = t.app.get(EvidenceService);
+    const [{ archive_path: file }] = await t.app
+      .get(DataSource)
+      .query(`SELECT archive_path FROM evidence_packs WHERE id = $1`, [packA.id]);
+    const t0 = Date.parse('2026-11-20T10:00:00Z');
+    const first = await evidence.verifyStoredArchive(file, t0);
+    expect(first.ok).toBe(true);
+    expect(first.verifiedAt.toISOString()).toBe('2026-11-20T10:00:00.000Z');
+    expect(await evidence.verifyStoredArchive(file, t0 + 9 * 60_000)).toBe(first);
+    const later = await evidence.verifyStoredArchive(file, t0 + 11 * 60_000);
+    expect(later).not.toBe(first);
+    expect(later.ok).toBe(true);
+    // Changed on disk (a new modification time): verified again at once, and the change is caught.
+    const original = fs.readFileSync(file);
+    const tampered = Buffer.from(original);
+    tampered[Math.floor(tampered.length / 2)] ^= 0xff;
+    try {
+      fs.writeFileSync(file, tampered);
+      fs.utimesSync(file, new Date(), new Date(Date.now() + 5_000));
+      const changed = await evidence.verifyStoredArchive(file, t0 + 12 * 60_000);
+      expect(changed.ok).toBe(false);
+    } finally {
+      fs.writeFileSync(file, original);
+    }
   });
 });

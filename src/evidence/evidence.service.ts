@@ -95,6 +95,10 @@ export const toRecord = (r: Row): EvidencePackRecord => ({
 export class EvidenceService implements OnModuleInit {
   private catalogs: FrameworkCatalogs | null = null;
   private templates: ReturnType<typeof loadReportTemplates> | null = null;
+  private readonly verifiedArchives = new Map<
+    string,
+    { identity: string; result: PackVerification & { verifiedAt: Date } }
+  >();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -485,7 +489,31 @@ export class EvidenceService implements OnModuleInit {
   async verifyArchive(archivePath: string): Promise<PackVerification> {
     return verifyPack(archivePath, await this.signing.trustedCertificates());
   }
+
+  /**
+   * A stored archive's verification, reused for up to 10 minutes while the file's identity (inode, size,
+   * modification time) is unchanged: a public share page would otherwise re-hash a large archive (a 1M-event pack
+   * is 130 MB) on every view, which anyone holding the link could repeat. `verifiedAt` says when it ran.
+   */
+  async verifyStoredArchive(
+    archivePath: string,
+    now = Date.now(),
+  ): Promise<PackVerification & { verifiedAt: Date }> {
+    const st = await fs.promises.stat(archivePath);
+    const identity = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const hit = this.verifiedArchives.get(archivePath);
+    const age = hit ? now - hit.result.verifiedAt.getTime() : -1;
+    if (hit && hit.identity === identity && age >= 0 && age < VERIFICATION_REUSE_MS) return hit.result;
+    const result = { ...(await this.verifyArchive(archivePath)), verifiedAt: new Date(now) };
+    this.verifiedArchives.set(archivePath, { identity, result });
+    // Bounded: the oldest entry goes first (Map keeps insertion order).
+    if (this.verifiedArchives.size > 256)
+      this.verifiedArchives.delete(this.verifiedArchives.keys().next().value!);
+    return result;
+  }
 }
+
+const VERIFICATION_REUSE_MS = 10 * 60_000;
 
 function clientScopeOrNotFound(actor: Actor, clientId: string): void {
   if (actor.clientId !== null && actor.clientId !== clientId) throw notFound('evidence pack');

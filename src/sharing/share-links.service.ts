@@ -46,7 +46,7 @@ export interface SharedPack {
   link: ShareLink;
   pack: EvidencePackRecord;
   archive: { fileName: string; sha256: string; size: number };
-  verification: PackVerification;
+  verification: PackVerification & { verifiedAt: Date };
 }
 
 const toLink = (r: Row): ShareLink => ({
@@ -144,7 +144,7 @@ export class ShareLinksService {
   async view(token: string, now: Date): Promise<SharedPack> {
     const { row, actor } = await this.resolve(token, now);
     const archive = await this.evidence.archiveOf(actor, row.pack_id);
-    const verification = await this.evidence.verifyArchive(archive.path);
+    const verification = await this.evidence.verifyStoredArchive(archive.path, now.getTime());
     await withTenant(this.dataSource, actor.tenantId, (em) =>
       this.log(em, actor.tenantId, actor.keyId, 'share_link.view', row.pack_id, {
         shareLinkId: row.id,

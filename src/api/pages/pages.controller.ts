@@ -139,7 +139,10 @@ function landing(token: string, s: SharedPack): SafeHtml {
       <h2 id="sig">Signature</h2>
       ${
         s.verification.ok
-          ? html`<p class="ok" role="status">Signature valid: every file matches the signed manifest.</p>`
+          ? html`<p class="ok" role="status">
+              Signature valid: every file matches the signed manifest (checked
+              ${s.verification.verifiedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC).
+            </p>`
           : html`<p class="bad" role="alert">This archive does not verify. Do not rely on it.</p>`
       }
       <p>Archive SHA-256: <code>${s.archive.sha256}</code></p>
