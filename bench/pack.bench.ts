@@ -70,6 +70,10 @@ function rssSampler() {
 }
 const maxRssMb = () => process.resourceUsage().maxRSS / 1024;
 
+/** The service opened as the CLI opens it, without a job worker. */
+const openApp = (url: string, work: string) =>
+  openCli({ DATABASE_URL: url, DATA_DIR: work, LOG_LEVEL: 'warn', WORKER_ENABLED: 'false' });
+
 // --- children -------------------------------------------------------------------------------------------------
 
 async function childPack(
@@ -79,12 +83,7 @@ async function childPack(
   work: string,
 ): Promise<ChildResult> {
   const sampler = rssSampler();
-  const ctx = await openCli({
-    DATABASE_URL: url,
-    DATA_DIR: work,
-    LOG_LEVEL: 'warn',
-    WORKER_ENABLED: 'false',
-  });
+  const ctx = await openApp(url, work);
   try {
     const evidence = ctx.app.get(EvidenceService);
     const actor = systemActor(tenantId);
@@ -157,12 +156,7 @@ function pdfPageCount(archivePath: string): number | null {
 
 /** The nightly job's work for this tenant: its whole chain recomputed from genesis, recorded as a checkpoint. */
 async function childVerify(url: string, tenantId: string, work: string): Promise<ChildResult> {
-  const ctx = await openCli({
-    DATABASE_URL: url,
-    DATA_DIR: work,
-    LOG_LEVEL: 'warn',
-    WORKER_ENABLED: 'false',
-  });
+  const ctx = await openApp(url, work);
   try {
     const t0 = performance.now();
     const v = await ctx.app.get(IngestionService).verifyLedger(systemActor(tenantId));

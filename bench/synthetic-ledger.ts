@@ -59,11 +59,8 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
-export async function freshDatabase(base: string): Promise<BenchDatabase> {
-  const name = `pp_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
+/** The URL of database `name` on `base`'s server, after running the service's migrations on it. */
+async function migrated(base: string, name: string): Promise<string> {
   const u = new URL(base);
   u.pathname = `/${name}`;
   const url = u.toString();
@@ -71,6 +68,15 @@ export async function freshDatabase(base: string): Promise<BenchDatabase> {
   await ds.initialize();
   await ds.runMigrations();
   await ds.destroy();
+  return url;
+}
+
+export async function freshDatabase(base: string): Promise<BenchDatabase> {
+  const name = `pp_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = await migrated(base, name);
   return {
     url,
     async drop() {
@@ -84,13 +90,7 @@ export async function freshDatabase(base: string): Promise<BenchDatabase> {
 /** A database kept by an earlier run (`--keep`), migrated to the current migrations; never dropped. */
 export async function keptDatabase(base: string, name: string): Promise<BenchDatabase> {
   if (!/^pp_bench_[a-z0-9]+$/.test(name)) throw new Error(`not a benchmark database name: ${name}`);
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  const url = u.toString();
-  const ds = new DataSource(dataSourceOptions(url, 1));
-  await ds.initialize();
-  await ds.runMigrations();
-  await ds.destroy();
+  const url = await migrated(base, name);
   const done = async () => {};
   return { url, drop: done, close: done };
 }

@@ -421,7 +421,7 @@ export class IngestionService {
 
   /** Recomputes the tenant's hash chain from its stored events and names the first sequence that does not match. */
   async verifyLedger(actor: Actor): Promise<LedgerVerification> {
-    return withTenant(this.dataSource, actor.tenantId, (em) => verifyTenantLedger(em, actor.tenantId));
+    return this.verifyFromGenesis(actor.tenantId);
   }
 
   /** One tenant's chain from genesis, for the nightly job (a system task: no actor). */

@@ -372,6 +372,11 @@ class PackPdfWriter {
     this.para(text, { size: this.layout.fontSizes.small, color: this.layout.colors.muted, gap: 6 });
   }
 
+  /** The "… and N more" note under a list cut at `shown` of `count` items. */
+  private moreNote(caption: string, shown: number, count: number): void {
+    this.note(this.t(caption, { more: count - shown, shown, count }));
+  }
+
   private drawLogo(x: number, y: number): number {
     const doc = this.doc;
     const logo = this.branding.logo;
@@ -881,13 +886,7 @@ class PackPdfWriter {
           this.para(`•  ${f.summary}`, { size: small + 0.5, color: L.colors.status[r.status], gap: 1 });
         }
         if (r.findings.length > maxFindings) {
-          this.note(
-            this.t(L.captions.moreFindings, {
-              more: r.findings.length - maxFindings,
-              shown: maxFindings,
-              count: r.findings.length,
-            }),
-          );
+          this.moreNote(L.captions.moreFindings, maxFindings, r.findings.length);
         }
         doc.y += 2;
       }
@@ -933,13 +932,7 @@ class PackPdfWriter {
         );
         doc.y += 2;
         if (r.caseKeys.length > maxRows) {
-          this.note(
-            this.t(L.captions.moreRows, {
-              more: r.caseKeys.length - maxRows,
-              shown: maxRows,
-              count: r.caseKeys.length,
-            }),
-          );
+          this.moreNote(L.captions.moreRows, maxRows, r.caseKeys.length);
         }
       }
       if (r.eventIds.length) {
@@ -1034,9 +1027,7 @@ class PackPdfWriter {
       { continuedLabel: `${title} (continued)` },
     );
     if (rows.length > maxRows) {
-      this.note(
-        this.t(L.captions.moreChanges, { more: rows.length - maxRows, shown: maxRows, count: rows.length }),
-      );
+      this.moreNote(L.captions.moreChanges, maxRows, rows.length);
     }
   }
 
