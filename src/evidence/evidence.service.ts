@@ -7,7 +7,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config.js';
@@ -25,6 +28,7 @@ import { clientScope, READ_ROLES, requireRole, type Actor } from '../tenancy/act
 import { isUuid } from '../tenancy/tenancy.service.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { buildPackContent } from './build-pack-content.js';
+import { writeEventsCsvGzByCopy, type EventsCsvScope } from './csv/pack-csv.js';
 import type { EvidencePackContent } from './pack-content.js';
 import { assemblePack, describeFile, type PackTimings } from './pack-assembler.js';
 import { loadReportTemplates } from './pdf/report-templates.js';
@@ -264,6 +268,8 @@ export class EvidenceService implements OnModuleInit {
         const assembled = await assemblePack({
           content,
           events: () => this.eventStream(tenantId, row.client_id, content.period, content.asOf),
+          writeEventsCsv: (file) =>
+            this.writeEventsCsv(tenantId, { clientId: row.client_id, period: content.period, asOf: content.asOf }, file),
           renderPdf: (c, placeholder) =>
             renderPackPdf(c, { layout, branding, signaturePlaceholder: (doc) => placeholder(doc) }),
           key,
@@ -427,6 +433,25 @@ export class EvidenceService implements OnModuleInit {
       // A consumer that stops early leaves a page in flight: its outcome no longer matters.
       pending.catch(() => undefined);
     }
+  }
+
+  /** events.csv.gz of a pack: every event of the period as of its instant, made by the database (COPY). */
+  writeEventsCsv(tenantId: string, scope: EventsCsvScope, file: string): Promise<{ rows: number }> {
+    return writeEventsCsvGzByCopy((sql, consume) => this.copyOut(tenantId, sql, consume), scope, file);
+  }
+
+  /** Runs `COPY … TO STDOUT` in the tenant's scope (row-level security applies) and streams its output. */
+  private copyOut(
+    tenantId: string,
+    sql: string,
+    consume: (body: Readable) => Promise<void>,
+  ): Promise<number> {
+    return withTenant(this.dataSource, tenantId, async (em) => {
+      const client = (em.queryRunner as unknown as { databaseConnection: pg.ClientBase }).databaseConnection;
+      const body = client.query(copyTo(sql));
+      await consume(body);
+      return body.rowCount;
+    });
   }
 
   /** Path of a ready pack's archive, with the download recorded in the access log. */

@@ -43,6 +43,11 @@ export const CERTIFICATE_FILE = 'signing-cert.pem';
 export interface AssemblePackInput {
   content: EvidencePackContent;
   events: EventStream;
+  /**
+   * Writes events.csv.gz to the given path. The service passes a PostgreSQL COPY (`writeEventsCsvGzByCopy`, made
+   * by the database server while this process renders the rest); without it the file is written from `events`.
+   */
+  writeEventsCsv?: (file: string) => Promise<{ rows: number }>;
   /** The PDF renderer; it must call `placeholder(doc)` on its open pdfkit document before `doc.end()`. */
   renderPdf: (content: EvidencePackContent, placeholder: SignaturePlaceholder) => Promise<Buffer>;
   key: SigningKey;
@@ -102,7 +107,9 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
   try {
     const path = (name: string) => join(workDir, name);
     const eventsCsv = await timed('eventsCsvMs', () =>
-      writeEventsCsvGz(events, path(EVENTS_CSV_FILE), { hostnames: hostnamesByAsset(content) }),
+      input.writeEventsCsv
+        ? input.writeEventsCsv(path(EVENTS_CSV_FILE))
+        : writeEventsCsvGz(events, path(EVENTS_CSV_FILE), { hostnames: hostnamesByAsset(content) }),
     );
     const xlsx = await timed('xlsxMs', () =>
       writePackXlsx(content, events, path(XLSX_FILE), {

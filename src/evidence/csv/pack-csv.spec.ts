@@ -7,7 +7,15 @@ import {
 } from '../../../test/fixtures/sample-pack-events.js';
 import { samplePackContent } from '../../../test/fixtures/sample-pack-content.js';
 import { caseCveRows } from '../pack-tables.js';
-import { csvCell, csvField, writeCasesCsv, writeEventsCsvGz } from './pack-csv.js';
+import fc from 'fast-check';
+import {
+  crlfRecordEnds,
+  csvCell,
+  csvField,
+  eventsCsvQuery,
+  writeCasesCsv,
+  writeEventsCsvGz,
+} from './pack-csv.js';
 
 /** A small RFC 4180 parser for the tests (quoted fields, doubled quotes, CRLF). */
 function parseCsv(text: string): string[][] {
@@ -144,5 +152,47 @@ describe('events.csv.gz', () => {
     release();
     await expect(done).resolves.toEqual({ rows: 200_000 });
     expect(yielded).toBe(200_000);
+  });
+});
+
+describe('events.csv.gz by COPY', () => {
+  const quote = (f: string) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
+  /** Records as COPY writes them (LF after each) or, with `eol`, as the pack's CSV does. */
+  const csvOf = (records: string[][], eol = '\n') => records.map((r) => r.map(quote).join(',') + eol).join('');
+
+  it('ends records with CRLF and keeps line breaks inside quoted fields, however the bytes are chunked', () => {
+    const field = fc.string({ unit: fc.constantFrom('a', 'ü', ',', '"', '\n', '\r', ' ', '東') });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(field, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        (records, cuts) => {
+          const bytes = Buffer.from(csvOf(records));
+          const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const toCrlf = crlfRecordEnds();
+          const out: Buffer[] = [];
+          let from = 0;
+          for (const cut of [...at, bytes.length]) {
+            out.push(toCrlf(bytes.subarray(from, cut)));
+            from = cut;
+          }
+          // Only record ends change; a line break inside quotes is the field's own.
+          const reference = csvOf(records, '\r\n');
+          expect(Buffer.concat(out).toString('utf8')).toBe(reference);
+          expect(parseCsv(reference)).toEqual(records);
+        },
+      ),
+    );
+  });
+
+  it('puts only checked values into the query (COPY takes no bind parameters)', () => {
+    const period = { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 10, 1) };
+    const sql = eventsCsvQuery({ clientId: '8a18b93e-cfe2-c6d7-7a60-694161d7a0fc', period, asOf: period.to });
+    expect(sql).toContain(`e.client_id = '8a18b93e-cfe2-c6d7-7a60-694161d7a0fc'`);
+    expect(sql).toContain(`e.occurred_at >= '2026-10-01T00:00:00.000Z'::timestamptz`);
+    expect(() => eventsCsvQuery({ clientId: "x' OR true --", period, asOf: period.to })).toThrow(/uuid/);
+    expect(() => eventsCsvQuery({ clientId: '8a18b93e-cfe2-c6d7-7a60-694161d7a0fc', period, asOf: NaN })).toThrow(
+      /instant/,
+    );
   });
 });

@@ -1,0 +1,154 @@
+/**
+ * events.csv.gz is made by the database (COPY … TO STDOUT, see `eventsCsvQuery`); the XLSX Events sheet and the
+ * in-memory writer format the same columns in JavaScript (`eventColumns` + `csvCell`). Both must give the same
+ * bytes, on PostgreSQL and on the embedded database, for the values that make CSV hard.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { writeEventsCsvGz } from '../src/evidence/csv/pack-csv.js';
+import { EvidenceService } from '../src/evidence/evidence.service.js';
+import { monthPeriod } from '../src/metrics/metrics.service.js';
+import { startTestApp, type TestApp } from './helpers/test-app.js';
+
+const INGEST = `mutation($c: ID, $e: [EventInput!]!) { ingestEvents(clientId: $c, events: $e) { receipt { accepted rejected } results { status field reason } } }`;
+
+describe('events.csv.gz made by PostgreSQL COPY (e2e)', () => {
+  let t: TestApp;
+  let tenant: { id: string; token: string };
+  let other: { id: string; token: string };
+  let clientId: string;
+  let dir: string;
+  const october = monthPeriod('2026-10');
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    tenant = await t.tenant('Fjord IT');
+    other = await t.tenant('Elsewhere MSP');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-csv-'));
+    const c = await t.gql(
+      tenant.token,
+      `mutation { createClient(input: {name: "Ærø Clinic", frameworks: [hipaa], timeZone: "Europe/Oslo"}) { id } }`,
+    );
+    clientId = c.data.createClient.id;
+    const base = { source: 'ninjaone', cveIds: ['CVE-2024-1086', 'CVE-2024-21338'], vendorSeverity: 'high' };
+    const events = [
+      {
+        ...base,
+        kind: 'detected',
+        asset: { hostname: 'srv-zürich-01' },
+        patch: { id: 'KB5044284', title: 'Security update, "critical"\nsecond line', releasedAt: '2026-10-01' },
+        occurredAt: '2026-10-05T10:00:00.123+05:30',
+        sourceEventId: 'e1',
+      },
+      {
+        ...base,
+        kind: 'approved',
+        asset: { hostname: 'srv-zürich-01' },
+        patch: { id: 'KB5044284', title: '=HYPERLINK("http://x","y")' },
+        occurredAt: '2026-10-06T09:00:00Z',
+        sourceEventId: 'e2',
+        actor: '@ops, night shift',
+        changeTicket: '+CHG-1',
+      },
+      {
+        ...base,
+        cveIds: [],
+        kind: 'failed',
+        asset: { hostname: '東京-db-02' },
+        patch: { id: '-openssl@3.0.15', vendor: 'Debian' },
+        occurredAt: '2026-10-07T01:02:03.004Z',
+        sourceEventId: 'e3,with comma',
+        errorCode: '-2147024891',
+        ring: 'pilot',
+        emergency: true,
+      },
+      {
+        ...base,
+        kind: 'superseded',
+        asset: { hostname: '東京-db-02' },
+        patch: { id: '-openssl@3.0.15' },
+        occurredAt: '2026-10-08T00:00:00Z',
+        sourceEventId: 'e4',
+        supersededBy: '=openssl@3.0.16',
+      },
+      {
+        ...base,
+        kind: 'exception_granted',
+        asset: { hostname: 'legacy-sql-2008' },
+        patch: { id: 'KB4012212' },
+        occurredAt: '2026-10-09T12:00:00Z',
+        sourceEventId: 'e5',
+        exception: {
+          reason: 'Vendor EOL, "no fix"; isolated VLAN',
+          approver: 'CISO',
+          owner: 'IT',
+          compensatingControls: ['network isolation'],
+          expiresAt: '2027-01-31T23:59:59.5+02:00',
+        },
+      },
+      {
+        ...base,
+        kind: 'detected',
+        asset: { hostname: 'legacy-sql-2008' },
+        patch: { id: 'KB4012212' },
+        occurredAt: '2026-09-30T23:59:59Z',
+        sourceEventId: 'before-the-period',
+      },
+    ];
+    const r = await t.gql(tenant.token, INGEST, { c: clientId, e: events });
+    expect(r.data.ingestEvents.results.filter((x: { status: string }) => x.status === 'rejected')).toEqual([]);
+  });
+  afterAll(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await t.close();
+  });
+
+  it('gives the same bytes as the JavaScript writer, with CRLF record ends and line breaks kept inside quotes', async () => {
+    const evidence = t.app.get(EvidenceService);
+    const asOf = Date.now();
+    const byCopy = path.join(dir, 'copy.csv.gz');
+    const copied = await evidence.writeEventsCsv(tenant.id, { clientId, period: october, asOf }, byCopy);
+    expect(copied.rows).toBe(5);
+
+    const assets = await t.gql(tenant.token, `query($c: ID!) { assets(clientId: $c) { id hostname } }`, {
+      c: clientId,
+    });
+    const hostnames = new Map<string, string>(
+      assets.data.assets.map((a: { id: string; hostname: string }) => [a.id, a.hostname]),
+    );
+    const byJs = path.join(dir, 'js.csv.gz');
+    const written = await writeEventsCsvGz(
+      () => evidence.eventStream(tenant.id, clientId, october, asOf),
+      byJs,
+      { hostnames },
+    );
+    expect(written.rows).toBe(5);
+
+    const copyText = gunzipSync(fs.readFileSync(byCopy)).toString('utf8');
+    const jsText = gunzipSync(fs.readFileSync(byJs)).toString('utf8');
+    expect(copyText).toBe(jsText);
+
+    expect(copyText.startsWith('\uFEFFSeq,Event id,Occurred (UTC),')).toBe(true);
+    // Six records (header + 5), each ending in CRLF; the title's own line break stays a bare LF inside quotes.
+    expect(copyText.split('\r\n')).toHaveLength(7);
+    expect(copyText).toContain(',"Security update, ""critical""\nsecond line",');
+    expect(copyText).toContain('2026-10-05T04:30:00.123Z');
+    expect(copyText).toContain(`,"'=HYPERLINK(""http://x"",""y"")",`);
+    expect(copyText).toContain(`,"'@ops, night shift",'+CHG-1,`);
+    expect(copyText).toContain(`,'-2147024891,pilot,yes,`);
+    expect(copyText).toContain(`,'=openssl@3.0.16,`);
+    expect(copyText).toContain(`,"Vendor EOL, ""no fix""; isolated VLAN",2027-01-31T21:59:59.500Z,`);
+    expect(copyText).toContain('東京-db-02');
+    expect(copyText).not.toContain('before-the-period');
+  });
+
+  it('reads under the tenant scope: another tenant copies nothing of this client', async () => {
+    const evidence = t.app.get(EvidenceService);
+    const out = path.join(dir, 'other.csv.gz');
+    const r = await evidence.writeEventsCsv(other.id, { clientId, period: october, asOf: Date.now() }, out);
+    expect(r.rows).toBe(0);
+    expect(gunzipSync(fs.readFileSync(out)).toString('utf8').split('\r\n')).toHaveLength(2);
+  });
+});
