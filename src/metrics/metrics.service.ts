@@ -68,10 +68,18 @@ export interface MetricsScope {
   lateEvents: { count: number; caseKeys: string[] };
 }
 
+/**
+ * The event ids column as one text (`EVENT_IDS`): event ids are uuids, so a comma never occurs inside one, and
+ * splitting a string is many times faster than the driver's parse of a text[] (10,000 cases of a pack hold about a
+ * million ids).
+ */
+const EVENT_IDS = `array_to_string(event_ids, ',') AS event_ids`;
+
 /** A stored fold as the fold returned it: its event ids live in their own column. */
 export function storedCase(r: Row): RemediationCase {
   const c = r.data as RemediationCase;
-  c.eventIds = (r.event_ids as string[] | null) ?? [];
+  const ids = r.event_ids as string | string[] | null;
+  c.eventIds = typeof ids === 'string' ? (ids === '' ? [] : ids.split(',')) : (ids ?? []);
   return c;
 }
 
@@ -236,7 +244,7 @@ export class MetricsService {
     // Figures never read the event ids (a quarter of a fold): not fetched unless the caller lists evidence.
     const withIds = options.eventIds !== false;
     const rows: Row[] = await em.query(
-      `SELECT case_key, data, ${withIds ? 'event_ids' : `'{}'::text[] AS event_ids`}, (last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false)) AS stale
+      `SELECT case_key, data, ${withIds ? EVENT_IDS : `'' AS event_ids`}, (last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false)) AS stale
        FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3`,
       [tenantId, clientId, at],
     );
@@ -412,7 +420,7 @@ export class MetricsService {
       // fetch and the loop tops the page up.
       for (;;) {
         const rows: Row[] = await em.query(
-          `SELECT case_key, data, event_ids FROM remediation_cases
+          `SELECT case_key, data, ${EVENT_IDS} FROM remediation_cases
            WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND ($3::uuid IS NULL OR asset_id = $3)
              AND ($4::text IS NULL OR severity = $4) AND ($5::text IS NULL OR state = $5) AND ($6::boolean IS NULL OR kev = $6)
              AND case_key > $7

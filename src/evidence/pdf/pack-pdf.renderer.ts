@@ -29,7 +29,7 @@ import { days, fraction, isoDate, isoMinute, listWithMore, num, percent, utcMinu
 import type { Branding, Placeholder, ReportLayout } from './report-templates.js';
 import { fillTemplate, resolveFontFile } from './report-templates.js';
 import type { Doc, TableColumn, TableStyle } from './table.js';
-import { contentBottom, drawTable, ensureSpace, measurerFor } from './table.js';
+import { contentBottom, drawTable, drawTableYielding, ensureSpace, measurerFor } from './table.js';
 
 export interface SignatureBox {
   page: number;
@@ -118,13 +118,20 @@ interface DocInternals {
  * `dictionary`), present since pdfkit 0.8; the renderer's tests check the result with qpdf and pdfsig.
  *
  * pdfkit also caches the glyph layout of every distinct word it has drawn, for the life of the document; case keys
- * and event ids are all distinct, so that cache grows with the rows. It is emptied at each new page instead.
+ * and event ids are all distinct, so that cache grows with the rows. It is emptied every `LAYOUT_CACHE_PAGES`
+ * pages instead: the words that repeat from row to row (hosts, dates, severities, states) are laid out once per
+ * run of pages, not once per page (emptying it at every page cost a second of a 787-page pack).
  */
+const LAYOUT_CACHE_PAGES = 20;
+
 function sealFinishedPages(doc: Doc): void {
   let previous: PageInternals | null = null;
+  let pages = 0;
   doc.on('pageAdded', () => {
-    for (const font of Object.values((doc as unknown as DocInternals)._fontFamilies)) {
-      if (font.layoutCache) font.layoutCache = Object.create(null) as Record<string, unknown>;
+    if (++pages % LAYOUT_CACHE_PAGES === 0) {
+      for (const font of Object.values((doc as unknown as DocInternals)._fontFamilies)) {
+        if (font.layoutCache) font.layoutCache = Object.create(null) as Record<string, unknown>;
+      }
     }
     if (previous) {
       const sealed = previous.content;
@@ -192,7 +199,7 @@ class PackPdfWriter {
     sealFinishedPages(this.doc);
   }
 
-  render(): Promise<Buffer> {
+  async render(): Promise<Buffer> {
     const doc = this.doc;
     const chunks: Buffer[] = [];
     const done = new Promise<Buffer>((resolve, reject) => {
@@ -207,7 +214,7 @@ class PackPdfWriter {
     this.exceptions();
     this.changes();
     this.changeSample();
-    this.cases();
+    await this.cases();
     this.provenance();
     this.decoratePages();
     this.fillContents();
@@ -1087,7 +1094,7 @@ class PackPdfWriter {
     );
   }
 
-  private cases(): void {
+  private async cases(): Promise<void> {
     const L = this.layout;
     const c = this.c;
     const title = this.t(L.sectionTitles.cases);
@@ -1106,7 +1113,7 @@ class PackPdfWriter {
     const rows = [...c.cases].sort((a, b) =>
       a.hostname === b.hostname ? (a.patchId < b.patchId ? -1 : 1) : a.hostname < b.hostname ? -1 : 1,
     );
-    drawTable(
+    await drawTableYielding(
       this.doc,
       [
         { header: 'Host', width: 2, value: (k) => k.hostname, bold: true },

@@ -123,4 +123,19 @@ describe('TextMeasurer.wrap', () => {
     expect(fitted.endsWith('…')).toBe(true);
     expect(m.width(fitted, REGULAR, 9)).toBeLessThanOrEqual(60);
   });
+
+  it('measures Latin text as pdfkit draws it, kerning included, without shaping each string', () => {
+    for (const font of [REGULAR, BOLD]) {
+      for (let a = 0x21; a < 0x7f; a++) {
+        for (let b = 0x21; b < 0x7f; b++) {
+          const text = String.fromCharCode(a, b);
+          expect(m.width(text, font, 7)).toBeCloseTo(m.shapedWidth(text, font, 7), 4);
+        }
+      }
+      const words = ['srv-zürich-01', 'Tokyo AVATAR', 'To. Wa, Yo', 'KB5044284', 'Łódź-ŝtation', 'superseded-remediated'];
+      for (const w of words) expect(m.width(w, font, 7)).toBeCloseTo(m.shapedWidth(w, font, 7), 3);
+    }
+    // Other scripts are shaped, as drawn.
+    expect(m.width('東京-db-02', REGULAR, 7)).toBe(m.shapedWidth('東京-db-02', REGULAR, 7));
+  });
 });
