@@ -21,12 +21,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import PDFDocument from 'pdfkit';
 import { openCli } from '../src/cli/cli-context.js';
-import { csvRow, EVENTS_GZIP_LEVEL } from '../src/evidence/csv/pack-csv.js';
+import { csvRow, EVENTS_GZIP_LEVEL, eventsGzip, GZIP_INPUT_BYTES } from '../src/evidence/csv/pack-csv.js';
 import { EvidenceService } from '../src/evidence/evidence.service.js';
 import { SigningService } from '../src/evidence/signing.service.js';
 import { IngestionService } from '../src/ingestion/ingestion.service.js';
@@ -326,7 +325,7 @@ async function childExcel(work: string): Promise<ChildResult> {
     let batch = '';
     for (let i = 0; i < total; i++) {
       batch += lines[i % lines.length];
-      if (batch.length >= 64 * 1024) {
+      if (batch.length >= GZIP_INPUT_BYTES) {
         yield batch;
         batch = '';
       }
@@ -336,7 +335,7 @@ async function childExcel(work: string): Promise<ChildResult> {
   const t1 = performance.now();
   await pipeline(
     Readable.from(chunks()),
-    createGzip({ level: EVENTS_GZIP_LEVEL }),
+    eventsGzip(),
     fs.createWriteStream(path.join(work, 'alone.csv.gz')),
   );
   const gzipMs = performance.now() - t1;
@@ -501,7 +500,9 @@ async function main(): Promise<void> {
     say(
       `  pack.xlsx (all sheets; Events capped at 100,000, read from PostgreSQL): ${s(tm.xlsxMs)}, sampled peak ${rss('xlsx')}`,
     );
-    say(`  cases.csv: ${s(tm.casesCsvMs)}, sampled peak ${rss('casesCsv')}; OSCAL assessment results and POA&M: ${s(tm.oscalMs)}`);
+    say(
+      `  cases.csv: ${s(tm.casesCsvMs)}, sampled peak ${rss('casesCsv')}; OSCAL assessment results and POA&M: ${s(tm.oscalMs)}`,
+    );
     say(
       `  pack.pdf rendering: ${s(tm.pdfRenderMs)}, sampled peak ${rss('pdfRender')}; PDF signing ${s(tm.pdfSignMs)}`,
     );

@@ -38,7 +38,11 @@ describe('events.csv.gz made by PostgreSQL COPY (e2e)', () => {
         ...base,
         kind: 'detected',
         asset: { hostname: 'srv-zürich-01' },
-        patch: { id: 'KB5044284', title: 'Security update, "critical"\nsecond line', releasedAt: '2026-10-01' },
+        patch: {
+          id: 'KB5044284',
+          title: 'Security update, "critical"\nsecond line',
+          releasedAt: '2026-10-01',
+        },
         occurredAt: '2026-10-05T10:00:00.123+05:30',
         sourceEventId: 'e1',
       },
@@ -98,7 +102,9 @@ describe('events.csv.gz made by PostgreSQL COPY (e2e)', () => {
       },
     ];
     const r = await t.gql(tenant.token, INGEST, { c: clientId, e: events });
-    expect(r.data.ingestEvents.results.filter((x: { status: string }) => x.status === 'rejected')).toEqual([]);
+    expect(r.data.ingestEvents.results.filter((x: { status: string }) => x.status === 'rejected')).toEqual(
+      [],
+    );
   });
   afterAll(async () => {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -269,7 +269,11 @@ export class EvidenceService implements OnModuleInit {
           content,
           events: () => this.eventStream(tenantId, row.client_id, content.period, content.asOf),
           writeEventsCsv: (file) =>
-            this.writeEventsCsv(tenantId, { clientId: row.client_id, period: content.period, asOf: content.asOf }, file),
+            this.writeEventsCsv(
+              tenantId,
+              { clientId: row.client_id, period: content.period, asOf: content.asOf },
+              file,
+            ),
           renderPdf: (c, placeholder) =>
             renderPackPdf(c, { layout, branding, signaturePlaceholder: (doc) => placeholder(doc) }),
           key,

@@ -91,13 +91,12 @@ export interface AssembledPack {
  * Waits for every part, then fails with the first failure: a part still writing into the work folder must finish
  * before the folder is removed.
  */
-async function allSettledOrThrow<T extends readonly unknown[]>(
-  work: readonly [...{ [K in keyof T]: Promise<T[K]> }],
-): Promise<T> {
-  const settled = await Promise.allSettled(work);
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+async function allSettledOrThrow<A, B, C>(a: Promise<A>, b: Promise<B>, c: Promise<C>): Promise<[A, B, C]> {
+  const failed = (await Promise.allSettled([a, b, c])).find(
+    (r): r is PromiseRejectedResult => r.status === 'rejected',
+  );
   if (failed) throw failed.reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+  return [await a, await b, await c];
 }
 
 export function packArchiveName(packId: string): string {
@@ -163,7 +162,7 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
     const [eventsCsv, xlsx, unsigned] =
       input.concurrent === false
         ? [await parts.eventsCsv(), await parts.xlsx(), await parts.pdf()]
-        : await allSettledOrThrow([parts.eventsCsv(), parts.xlsx(), parts.pdf()] as const);
+        : await allSettledOrThrow(parts.eventsCsv(), parts.xlsx(), parts.pdf());
     if (eventsCsv.rows !== totalEvents)
       throw new Error(
         `events.csv.gz holds ${eventsCsv.rows} events but the pack counts ${totalEvents}: the period's events changed while the pack was made`,

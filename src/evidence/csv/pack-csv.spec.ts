@@ -158,7 +158,8 @@ describe('events.csv.gz', () => {
 describe('events.csv.gz by COPY', () => {
   const quote = (f: string) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
   /** Records as COPY writes them (LF after each) or, with `eol`, as the pack's CSV does. */
-  const csvOf = (records: string[][], eol = '\n') => records.map((r) => r.map(quote).join(',') + eol).join('');
+  const csvOf = (records: string[][], eol = '\n') =>
+    records.map((r) => r.map(quote).join(',') + eol).join('');
 
   it('ends records with CRLF and keeps line breaks inside quoted fields, however the bytes are chunked', () => {
     const field = fc.string({ unit: fc.constantFrom('a', 'ü', ',', '"', '\n', '\r', ' ', '東') });
@@ -191,8 +192,8 @@ describe('events.csv.gz by COPY', () => {
     expect(sql).toContain(`e.client_id = '8a18b93e-cfe2-c6d7-7a60-694161d7a0fc'`);
     expect(sql).toContain(`e.occurred_at >= '2026-10-01T00:00:00.000Z'::timestamptz`);
     expect(() => eventsCsvQuery({ clientId: "x' OR true --", period, asOf: period.to })).toThrow(/uuid/);
-    expect(() => eventsCsvQuery({ clientId: '8a18b93e-cfe2-c6d7-7a60-694161d7a0fc', period, asOf: NaN })).toThrow(
-      /instant/,
-    );
+    expect(() =>
+      eventsCsvQuery({ clientId: '8a18b93e-cfe2-c6d7-7a60-694161d7a0fc', period, asOf: NaN }),
+    ).toThrow(/instant/);
   });
 });

@@ -10,7 +10,7 @@
 import { createWriteStream } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { createGzip, type Gzip } from 'node:zlib';
 import type { LedgerEvent } from '../../ingestion/patch-event.js';
 import type { Period } from '../../metrics/metrics-report.js';
 import { isUuid } from '../../tenancy/tenancy.service.js';
@@ -27,6 +27,15 @@ const BOM = '\uFEFF';
  * baseline uses the same level.
  */
 export const EVENTS_GZIP_LEVEL = 3;
+/**
+ * Bytes handed to gzip at a time, and the size of its output chunks. Every chunk is a round trip between this
+ * thread and libuv's pool: gzipping the same 390 MB took 6.2 s with 64 KB in and zlib's default 16 KB out, 3.4 s
+ * with 1 MB in and 256 KB out (this machine, level 3; levels 1–3 differ by 5%).
+ */
+export const GZIP_INPUT_BYTES = 1 << 20;
+export function eventsGzip(): Gzip {
+  return createGzip({ level: EVENTS_GZIP_LEVEL, chunkSize: 1 << 18 });
+}
 const EOL = '\r\n';
 
 /** Text that needs neither a formula guard nor quoting passes through on one test (most cells: ids, hashes). */
@@ -191,10 +200,20 @@ export async function writeEventsCsvGzByCopy(
   const rows = await copy(sql, async (body) => {
     const toCrlf = crlfRecordEnds();
     async function* withHeader(): AsyncGenerator<Buffer> {
-      yield header;
-      for await (const chunk of body) yield toCrlf(chunk as Buffer);
+      let batch: Buffer[] = [header];
+      let size = header.length;
+      for await (const chunk of body) {
+        batch.push(toCrlf(chunk as Buffer));
+        size += (chunk as Buffer).length;
+        if (size >= GZIP_INPUT_BYTES) {
+          yield Buffer.concat(batch);
+          batch = [];
+          size = 0;
+        }
+      }
+      if (batch.length > 0) yield Buffer.concat(batch);
     }
-    await pipeline(withHeader(), createGzip({ level: EVENTS_GZIP_LEVEL }), toWritable(out));
+    await pipeline(withHeader(), eventsGzip(), toWritable(out));
   });
   return { rows };
 }
@@ -217,13 +236,13 @@ export async function writeEventsCsvGz(
     for await (const event of events()) {
       rows++;
       batch += csvRow<LedgerEvent>(columns, event);
-      if (batch.length >= 64 * 1024) {
+      if (batch.length >= GZIP_INPUT_BYTES) {
         yield batch;
         batch = '';
       }
     }
     if (batch) yield batch;
   }
-  await pipeline(Readable.from(lines()), createGzip({ level: EVENTS_GZIP_LEVEL }), toWritable(out));
+  await pipeline(Readable.from(lines()), eventsGzip(), toWritable(out));
   return { rows };
 }

@@ -132,7 +132,14 @@ describe('TextMeasurer.wrap', () => {
           expect(m.width(text, font, 7)).toBeCloseTo(m.shapedWidth(text, font, 7), 4);
         }
       }
-      const words = ['srv-zürich-01', 'Tokyo AVATAR', 'To. Wa, Yo', 'KB5044284', 'Łódź-ŝtation', 'superseded-remediated'];
+      const words = [
+        'srv-zürich-01',
+        'Tokyo AVATAR',
+        'To. Wa, Yo',
+        'KB5044284',
+        'Łódź-ŝtation',
+        'superseded-remediated',
+      ];
       for (const w of words) expect(m.width(w, font, 7)).toBeCloseTo(m.shapedWidth(w, font, 7), 3);
     }
     // Other scripts are shaped, as drawn.

@@ -4,6 +4,7 @@
  * lives there). It measures and wraps text itself and writes each line with `lineBreak: false`, which keeps pdfkit's
  * LineWrapper (the slow part) out of the loop: 10,000 rows render in a few seconds.
  */
+import { nextTurn } from '../event-loop.js';
 
 export type Doc = PDFKit.PDFDocument;
 
@@ -105,8 +106,13 @@ export class TextMeasurer {
       this.doc.font(font);
       const face = (this.doc as unknown as { _font: { font: FontkitFace } })._font.font;
       const advance = new Float64Array(LATIN_END);
-      for (let code = SPACE; code < LATIN_END; code++) advance[code] = face.glyphForCodePoint(code).advanceWidth;
-      metrics = { advance, pair: new Float32Array(LATIN_END * LATIN_END).fill(NaN), unitsPerEm: face.unitsPerEm };
+      for (let code = SPACE; code < LATIN_END; code++)
+        advance[code] = face.glyphForCodePoint(code).advanceWidth;
+      metrics = {
+        advance,
+        pair: new Float32Array(LATIN_END * LATIN_END).fill(NaN),
+        unitsPerEm: face.unitsPerEm,
+      };
       this.latin.set(font, metrics);
     }
     return metrics;
@@ -306,9 +312,7 @@ export async function drawTableYielding<R>(
   style: TableStyle,
   options: TableOptions<R> = {},
 ): Promise<void> {
-  for (const _ of tablePages(doc, columns, rows, style, options)) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
+  for (const _ of tablePages(doc, columns, rows, style, options)) await nextTurn();
 }
 
 /** The table drawing itself; yields after each page break. */

@@ -9,6 +9,7 @@
  */
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { nextTurn, ROWS_PER_TURN } from '../event-loop.js';
 import type { DurationStats, Rate } from '../../metrics/metrics-report.js';
 import type { EventStream, EvidencePackContent } from '../pack-content.js';
 import {
@@ -99,13 +100,13 @@ export async function writePackXlsx(
   workbook.title = `Evidence pack ${content.packId}`;
 
   writeSummary(workbook, content);
-  writeTable(workbook, 'Controls', controlsTable(content));
-  writeTable(workbook, 'Findings', findingsTable(content));
-  writeTable(workbook, 'Cases', casesTable(content));
+  await writeTable(workbook, 'Controls', controlsTable(content));
+  await writeTable(workbook, 'Findings', findingsTable(content));
+  await writeTable(workbook, 'Cases', casesTable(content));
   const eventResult = await writeEvents(workbook, content, events, opts.eventsCap, totalEvents);
-  writeTable(workbook, 'Exceptions', exceptionsTable(content));
-  writeTable(workbook, 'Failed changes', failedChangesTable(content));
-  writeTable(workbook, 'Changes sample', changeSampleTable(content), [
+  await writeTable(workbook, 'Exceptions', exceptionsTable(content));
+  await writeTable(workbook, 'Failed changes', failedChangesTable(content));
+  await writeTable(workbook, 'Changes sample', changeSampleTable(content), [
     `SOX change sample: ${content.changeSample.items.length} of ${content.changeSample.populationSize} ` +
       `deployments (requested ${content.changeSample.requestedSize}), seed ${content.changeSample.seed}. ` +
       content.changeSample.method,
@@ -207,18 +208,22 @@ function addDataRow<R>(sheet: Worksheet, columns: readonly Column<R>[], row: R, 
   added.commit();
 }
 
-function writeTable<R>(
+async function writeTable<R>(
   workbook: Workbook,
   name: string,
   table: Table<R>,
   notes: readonly string[] = [],
-): void {
+): Promise<void> {
   const headerRow = notes.length + 1;
   const sheet = addSheet(workbook, name, headerRow);
   setColumns(sheet, table.columns);
   addNotes(sheet, notes, table.columns.length);
   addHeader(sheet, table.columns, headerRow);
-  for (const row of table.rows) addDataRow(sheet, table.columns, row, table.highlight?.(row) ?? false);
+  let written = 0;
+  for (const row of table.rows) {
+    addDataRow(sheet, table.columns, row, table.highlight?.(row) ?? false);
+    if (++written % ROWS_PER_TURN === 0) await nextTurn();
+  }
   sheet.commit();
 }
 
@@ -251,7 +256,7 @@ async function writeEvents(
       break;
     }
     addDataRow(sheet, columns, event, false);
-    eventRows++;
+    if (++eventRows % ROWS_PER_TURN === 0) await nextTurn();
   }
   // The note states a count: if the stream disagrees with it, the sheet would misstate the population.
   if (eventRows < wanted || (more && !capped)) {
