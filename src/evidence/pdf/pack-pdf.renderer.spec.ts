@@ -144,6 +144,14 @@ describe('renderPackPdf', () => {
       }
     });
 
+    it('draws every table header and right-aligned figure (measuring never changes the font being drawn)', () => {
+      for (const n of [7, 14, 30, 60, 90]) expect(text).toContain(`Within ${n} days`);
+      const all = content.metrics.ttrBySeverity.all;
+      const allRow = text.split('\n').find((line) => /^\s*All\s+\d/.test(line));
+      expect(allRow).toBeDefined();
+      expect(allRow).toContain(`${all.median!.toFixed(1)} d`);
+    });
+
     it('lists control ids of both frameworks with their status', () => {
       expect(text).toContain('6.3.3');
       expect(text).toContain('164.308(a)(1)(ii)(B)');

@@ -142,6 +142,13 @@ describe('TextMeasurer.wrap', () => {
       ];
       for (const w of words) expect(m.width(w, font, 7)).toBeCloseTo(m.shapedWidth(w, font, 7), 3);
     }
+    // Measuring never changes what is drawn next (a pair is shaped at a size of one em per font unit).
+    const fresh = new PDFDocument({ font: REGULAR });
+    fresh.font(BOLD).fontSize(9);
+    const state = fresh as unknown as { _font: unknown; _fontSize: number };
+    const [font, size] = [state._font, state._fontSize];
+    new TextMeasurer(fresh).width('Within 7 days, AVATAR Tokyo', REGULAR, 7);
+    expect([state._font, state._fontSize]).toEqual([font, size]);
     // Other scripts are shaped, as drawn.
     expect(m.width('東京-db-02', REGULAR, 7)).toBe(m.shapedWidth('東京-db-02', REGULAR, 7));
   });

@@ -64,6 +64,11 @@ interface FontkitFace {
   unitsPerEm: number;
   glyphForCodePoint(codePoint: number): { advanceWidth: number };
 }
+/** pdfkit's font object for one face: its OpenType layout (`widthOfString`) and the fontkit face under it. */
+interface PdfkitFont {
+  font: FontkitFace;
+  widthOfString(text: string, size: number): number;
+}
 const LATIN_END = 0x250;
 /** Latin text without combining marks (Basic Latin to Latin Extended-B): see `TextMeasurer.width`. */
 const LATIN_ONLY = /^[\u0020-\u024f]*$/;
@@ -73,6 +78,7 @@ const SPACE = 0x20;
 export class TextMeasurer {
   private readonly cache = new Map<string, Map<number, Map<string, number>>>();
   private readonly latin = new Map<string, LatinMetrics>();
+  private readonly faces = new Map<string, PdfkitFont>();
   private lastFont = '';
   private lastSize = 0;
   private last = new Map<string, number>();
@@ -103,8 +109,7 @@ export class TextMeasurer {
   private latinMetrics(font: string): LatinMetrics {
     let metrics = this.latin.get(font);
     if (!metrics) {
-      this.doc.font(font);
-      const face = (this.doc as unknown as { _font: { font: FontkitFace } })._font.font;
+      const face = this.face(font).font;
       const advance = new Float64Array(LATIN_END);
       for (let code = SPACE; code < LATIN_END; code++)
         advance[code] = face.glyphForCodePoint(code).advanceWidth;
@@ -129,6 +134,23 @@ export class TextMeasurer {
     return adjustment;
   }
 
+  /**
+   * pdfkit's font object for `font`, without changing the document's current font or size: measuring happens
+   * between setting a cell's font and drawing its text.
+   */
+  private face(font: string): PdfkitFont {
+    let face = this.faces.get(font);
+    if (!face) {
+      const doc = this.doc as unknown as { _font: PdfkitFont };
+      const current = doc._font;
+      this.doc.font(font);
+      face = doc._font;
+      doc._font = current;
+      this.faces.set(font, face);
+    }
+    return face;
+  }
+
   /** pdfkit's own measure (OpenType layout), cached per font, size and text. */
   shapedWidth(text: string, font: string, size: number): number {
     let m = this.last;
@@ -149,8 +171,7 @@ export class TextMeasurer {
     }
     let w = m.get(text);
     if (w === undefined) {
-      this.doc.font(font).fontSize(size);
-      w = this.doc.widthOfString(text);
+      w = this.face(font).widthOfString(text, size);
       m.set(text, w);
     }
     return w;
