@@ -5,6 +5,7 @@ import { PoliciesAndPacks1764000000002 } from './1764000000002-policies-and-pack
 import { ShareLinks1764000000003 } from './1764000000003-share-links.js';
 import { LedgerCheckpoints1764000000004 } from './1764000000004-ledger-checkpoints.js';
 import { CaseDataJson1764000000005 } from './1764000000005-case-data-json.js';
+import { CaseFigureBounds1764000000006 } from './1764000000006-case-figure-bounds.js';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   ShareLinks1764000000003,
   LedgerCheckpoints1764000000004,
   CaseDataJson1764000000005,
+  CaseFigureBounds1764000000006,
 ];

@@ -7,10 +7,11 @@ import fc from 'fast-check';
 
 import { EVENT_KINDS, type EventKind, type LedgerEvent } from '../ingestion/patch-event.js';
 import type { VulnerabilityFact } from '../vulnerabilities/vulnerability-facts.js';
-import { computeMetrics, type MetricsInput } from './compute-metrics.js';
+import { computeMetrics, figuresWindowStart, mayEnterFigures, type MetricsInput } from './compute-metrics.js';
 import type { MetricsReport } from './metrics-report.js';
 import type { RemediationCase } from './remediation-case.js';
 import { caseKey, foldAll, foldRemediationCase, visibleAt } from './remediation-case.fold.js';
+import { maxDueSpansMs } from './sla-policy.js';
 import type { SlaPolicy } from './sla-policy.types.js';
 
 const DAY = 86_400_000;
@@ -174,15 +175,21 @@ const HOSTNAMES = new Map([
   ['as-2', 'srv-02'],
 ]);
 
-function metricsOf(cases: RemediationCase[], events: LedgerEvent[], asOf: number): MetricsReport {
+function metricsOf(
+  cases: RemediationCase[],
+  events: LedgerEvent[],
+  asOf: number,
+  period = PERIOD,
+  policy = POLICY,
+): MetricsReport {
   const input: MetricsInput = {
     cases,
     events,
     assetsInInventory: ['as-1', 'as-2', 'as-3'],
     assetsReporting: [...new Set(events.filter((e) => visibleAt(e, asOf)).map((e) => e.assetId))],
-    period: PERIOD,
+    period,
     asOf,
-    policy: POLICY,
+    policy,
     clientId: 'cl-1',
   };
   return computeMetrics(input);
@@ -296,5 +303,71 @@ describe('properties of the fold and the metrics', () => {
       }),
       RUNS,
     );
+  });
+
+  it('reads only the cases that can enter a figure: leaving out the others changes nothing', () => {
+    // Ten months of events, so that a request's first trend month falls inside the history and cases closed before
+    // it are left out; deadlines in business and calendar days long enough to reach past it.
+    const longPolicy: SlaPolicy = {
+      key: 'long-policy',
+      versions: [
+        {
+          ...POLICY.versions[0],
+          key: 'long-policy',
+          dayKind: 'business',
+          days: { critical: 30, high: 45, medium: 60, low: 90 },
+        },
+        {
+          ...POLICY.versions[1],
+          key: 'long-policy',
+          effectiveFrom: '2027-02-01',
+          dayKind: 'calendar',
+          days: { critical: 15, high: 30, medium: 90 },
+        },
+      ],
+    };
+    // Each (asset, patch) lives within about a month that starts anywhere in ten months.
+    const longHistory = fc
+      .tuple(
+        fc.array(draft, { minLength: 1, maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 4, maxLength: 4 }),
+      )
+      .map(([drafts, starts]) =>
+        toEvents(
+          drafts.map((d) => {
+            const start = starts[(d.assetId === 'as-2' ? 2 : 0) + (d.patchId === 'KB2' ? 1 : 0)];
+            return { ...d, occurredAt: BASE + start * DAY + Math.round((d.occurredAt - BASE) * 0.4) };
+          }),
+        ),
+      );
+    const request = fc.record({
+      month: fc.integer({ min: 0, max: 14 }),
+      asOfDays: fc.integer({ min: -10, max: 60 }),
+    });
+    let leftOut = 0;
+    fc.assert(
+      fc.property(longHistory, request, (events, { month, asOfDays }) => {
+        const period = { from: Date.UTC(2026, 9 + month, 1), to: Date.UTC(2026, 10 + month, 1) };
+        const asOf = period.from + asOfDays * DAY;
+        const cases = foldAll(events, FACTS, asOf, HOSTNAMES);
+        const maxOccurred = new Map<string, number>();
+        for (const e of events) {
+          if (!visibleAt(e, asOf)) continue;
+          const key = caseKey(e.clientId, e.assetId, e.patchId);
+          maxOccurred.set(key, Math.max(maxOccurred.get(key) ?? -Infinity, e.occurredAt));
+        }
+        const windowStart = figuresWindowStart(period);
+        const read = cases.filter((c) =>
+          mayEnterFigures(c, maxOccurred.get(c.key)!, windowStart, maxDueSpansMs(longPolicy)),
+        );
+        leftOut += cases.length - read.length;
+        expect(metricsOf(read, events, asOf, period, longPolicy)).toEqual(
+          metricsOf(cases, events, asOf, period, longPolicy),
+        );
+      }),
+      { numRuns: 500 },
+    );
+    // Not vacuous: cases are left out.
+    expect(leftOut).toBeGreaterThan(50);
   });
 });

@@ -6,14 +6,16 @@ import type { VulnerabilityFact } from '../vulnerabilities/vulnerability-facts.j
 import {
   computeMetrics,
   durationStats,
+  figuresWindowStart,
   halfLife,
   kaplanMeier,
+  mayEnterFigures,
   percentileCont,
   type MetricsInput,
 } from './compute-metrics.js';
 import type { MetricsReport } from './metrics-report.js';
-import { foldAll } from './remediation-case.fold.js';
-import { loadPolicyTemplates } from './sla-policy.js';
+import { caseKey, foldAll } from './remediation-case.fold.js';
+import { loadPolicyTemplates, maxDueSpansMs } from './sla-policy.js';
 import type { SlaPolicy, SlaPolicyVersion } from './sla-policy.types.js';
 
 const POLICIES = loadPolicyTemplates(join(process.cwd(), 'templates/policies'));
@@ -506,5 +508,63 @@ describe('computeMetrics: KEV, coverage, policies, clients', () => {
     expect(computeMetrics({ ...input, cases: [...cases].reverse(), events: [...events].reverse() })).toEqual(
       computeMetrics(input),
     );
+  });
+});
+
+describe('mayEnterFigures: which stored cases a metrics request reads', () => {
+  it('leaves out a case closed, quiet and past every deadline before the first trend month, and only such cases', () => {
+    // April 2027: the trend starts in November 2026. FedRAMP: critical due 30 calendar days after detection.
+    const april = { from: at('2027-04-01'), to: at('2027-05-01') };
+    const asOf = at('2027-05-01');
+    expect(figuresWindowStart(april)).toBe(at('2026-11-01'));
+    const old = patch('OLD');
+    const dueInNovember = patch('NOV');
+    const kevDueInApril = patch('KEV', { cveIds: ['CVE-2026-0003'] });
+    const reopened = patch('ROLLBACK');
+    const events = [
+      // Closed in August, due in August: enters nothing from November on.
+      old('detected', at('2026-08-01')),
+      old('deployed', at('2026-08-05')),
+      // Closed in October but due 19 November: a compliant item of November's trend point.
+      dueInNovember('detected', at('2026-10-20')),
+      dueInNovember('deployed', at('2026-10-25')),
+      // Closed in September; listed in KEV in September with a catalog due date in April: April's KEV on-time rate.
+      kevDueInApril('detected', at('2026-09-01')),
+      kevDueInApril('deployed', at('2026-09-03')),
+      // Closed in September, rolled back in December: open again in the window.
+      reopened('detected', at('2026-09-01')),
+      reopened('deployed', at('2026-09-03')),
+      reopened('rolled_back', at('2026-12-02')),
+    ];
+    const facts = new Map<string, VulnerabilityFact>([
+      [
+        'CVE-2026-0003',
+        { cveId: 'CVE-2026-0003', cvss: [], kev: kevEntry('CVE-2026-0003', '2026-09-02', '2027-04-10') },
+      ],
+    ]);
+    const cases = foldAll(events, facts, asOf, new Map());
+    const maxOccurred = (key: string) =>
+      Math.max(
+        ...events.filter((e) => caseKey(e.clientId, e.assetId, e.patchId) === key).map((e) => e.occurredAt),
+      );
+    const read = cases.filter((c) =>
+      mayEnterFigures(c, maxOccurred(c.key), figuresWindowStart(april), maxDueSpansMs(FEDRAMP)),
+    );
+    expect(read.map((c) => c.patchId).sort()).toEqual(['KEV', 'NOV', 'ROLLBACK']);
+
+    const figures = (subset: typeof cases) =>
+      computeMetrics({
+        cases: subset,
+        events,
+        assetsInInventory: [],
+        assetsReporting: [],
+        period: april,
+        asOf,
+        policy: FEDRAMP,
+        clientId: 'cl-1',
+      });
+    expect(figures(read)).toEqual(figures(cases));
+    // Each kept case matters: without it a figure changes.
+    for (const kept of read) expect(figures(cases.filter((c) => c !== kept))).not.toEqual(figures(cases));
   });
 });

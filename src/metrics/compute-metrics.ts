@@ -44,7 +44,7 @@
  *   when it is longer), each judged at min(asOf, month end − 1 ms); months starting after asOf are left out.
  */
 import type { LedgerEvent } from '../ingestion/patch-event.js';
-import type { Severity } from '../vulnerabilities/vulnerability-facts.js';
+import { SEVERITIES } from '../vulnerabilities/vulnerability-facts.js';
 import type {
   DurationStats,
   MetricsReport,
@@ -56,7 +56,14 @@ import type {
 } from './metrics-report.js';
 import { caseStartedAt, closureAt, DAY_MS, exceptionValidAt, visibleAt } from './remediation-case.fold.js';
 import type { DeployAttempt, RemediationCase } from './remediation-case.js';
-import { clockStart, dueDate, policyVersionFor, type DueDate } from './sla-policy.js';
+import {
+  clockStart,
+  dueDate,
+  latestClockAnchor,
+  policyVersionFor,
+  type DueDate,
+  type DueSpans,
+} from './sla-policy.js';
 import type { SlaPolicy, SlaPolicyVersion } from './sla-policy.types.js';
 
 export interface MetricsInput {
@@ -75,7 +82,6 @@ export interface MetricsInput {
   clientId: string | null;
 }
 
-const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
 const WITHIN_DAYS = [7, 14, 30, 60, 90] as const;
 const TREND_MONTHS = 6;
 
@@ -285,9 +291,36 @@ function addMonths(t: number, n: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1);
 }
 
+/** The start of the earliest window a request judges: its first trend month, or the period's start if earlier. */
+export function figuresWindowStart(period: Period): number {
+  return Math.min(monthStart(period.from), addMonths(monthStart(period.to - 1), -(TREND_MONTHS - 1)));
+}
+
+/**
+ * Whether a case can enter any figure of a request whose windows all start at or after `windowStart` (see
+ * `figuresWindowStart`); the metrics query reads only such cases (and every case with events after asOf, which it
+ * re-folds). A case enters none when it closed for good before the window, its latest event too (no later rollback,
+ * attempt or approval can count), and every deadline it can have fell before it: the policy's, bounded by its
+ * latest clock anchor plus the longest deadline for its severity (`maxDueSpansMs`), and the KEV catalog's. Open
+ * cases always enter (backlog, survival, carried-over breaches). `maxOccurredAt`: the latest `occurredAt` of its
+ * events (stored with the fold). The unit and property tests check that leaving out the other cases changes no figure.
+ */
+export function mayEnterFigures(
+  c: RemediationCase,
+  maxOccurredAt: number,
+  windowStart: number,
+  dueSpans: DueSpans,
+): boolean {
+  if (c.closedAt === undefined || c.closedAt >= windowStart || maxOccurredAt >= windowStart) return true;
+  if (c.kevDueAt !== undefined && c.kevDueAt >= windowStart) return true;
+  const anchor = latestClockAnchor(c);
+  const span = dueSpans[c.severity.severity];
+  return anchor !== undefined && span !== undefined && anchor + span >= windowStart;
+}
+
 function trend(judged: readonly Judged[], period: Period, asOf: number): TrendPoint[] {
   const last = monthStart(period.to - 1);
-  const first = Math.min(monthStart(period.from), addMonths(last, -(TREND_MONTHS - 1)));
+  const first = figuresWindowStart(period);
   const points: TrendPoint[] = [];
   for (let m = first; m <= last && m <= asOf; m = addMonths(m, 1)) {
     const s = stateFigures(judged, m, Math.min(asOf, addMonths(m, 1) - 1));

@@ -13,8 +13,9 @@ import { badInput, DomainError, notFound } from '../errors.js';
 import { EVENT_COLUMNS, toLedgerEvent, type LedgerEventRow } from '../ingestion/ledger-rows.js';
 import { clientScope, READ_ROLES, requireRole, type Actor } from '../tenancy/actor.js';
 import { isUuid } from '../tenancy/tenancy.service.js';
+import { SEVERITIES, type Severity } from '../vulnerabilities/vulnerability-facts.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
-import { computeMetrics } from './compute-metrics.js';
+import { computeMetrics, figuresWindowStart } from './compute-metrics.js';
 import type { MetricsReport, Period } from './metrics-report.js';
 import { foldRemediationCase, visibleAt } from './remediation-case.fold.js';
 import type { RemediationCase } from './remediation-case.js';
@@ -22,6 +23,8 @@ import {
   dueDate,
   loadPolicyTemplates,
   parseSlaPolicy,
+  maxDueSpansMs,
+  type DueSpans,
   PolicyTemplateError,
   policyVersionFor,
   type DueDate,
@@ -86,6 +89,11 @@ export function storedCase(r: Row): RemediationCase {
 export interface CaseLoadOptions {
   /** false: cases come without their event ids (`eventIds` empty), for figures that never list evidence. */
   eventIds?: boolean;
+  /**
+   * Only the cases that can enter a figure whose windows start at or after `windowStart` under deadlines at most
+   * `dueSpans` (per severity) after a clock anchor (`mayEnterFigures`, in SQL), plus every case re-folded as of asOf.
+   */
+  figuresFrom?: { windowStart: number; dueSpans: DueSpans };
 }
 
 export function monthPeriod(month: string): Period {
@@ -243,10 +251,26 @@ export class MetricsService {
     const at = new Date(asOf).toISOString();
     // Figures never read the event ids (a quarter of a fold): not fetched unless the caller lists evidence.
     const withIds = options.eventIds !== false;
+    const staleAt = `(last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false))`;
+    const params: unknown[] = [tenantId, clientId, at];
+    let figuresOnly = '';
+    if (options.figuresFrom) {
+      // mayEnterFigures: open; closed, active or KEV-due at or after the window start; or possibly due after it
+      // under the policy (latest clock anchor at or after the window start minus the severity's longest deadline).
+      const { windowStart, dueSpans } = options.figuresFrom;
+      const anchorFrom = (severity: Severity) => {
+        const span = dueSpans[severity];
+        return span === undefined ? 'infinity' : new Date(windowStart - span).toISOString();
+      };
+      params.push(new Date(windowStart).toISOString(), ...SEVERITIES.map(anchorFrom));
+      figuresOnly = `AND (${staleAt} OR closed_at IS NULL OR closed_at >= $4 OR max_occurred_at >= $4 OR kev_due_at >= $4
+        OR anchor_at >= CASE severity ${SEVERITIES.map((sev, i) => `WHEN '${sev}' THEN $${5 + i}::timestamptz`).join(' ')} END)`;
+    }
     const rows: Row[] = await em.query(
-      `SELECT case_key, data, ${withIds ? EVENT_IDS : `'' AS event_ids`}, (last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false)) AS stale
-       FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3`,
-      [tenantId, clientId, at],
+      `SELECT case_key, data, ${withIds ? EVENT_IDS : `'' AS event_ids`}, ${staleAt} AS stale
+       FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3
+       ${figuresOnly}`,
+      params,
     );
     const fresh: RemediationCase[] = [];
     const stale: string[] = [];
@@ -323,12 +347,17 @@ export class MetricsService {
     period: Period,
     policyKey: string,
     asOf: number,
-    options: CaseLoadOptions = {},
+    options: { eventIds?: boolean; figuresOnly?: boolean } = {},
   ): Promise<MetricsScope> {
     if (!(period.from < period.to)) throw badInput('period', 'from must be before to');
     const policy = await this.resolvePolicy(em, policyKey);
     const clientId = client?.id ?? null;
-    const cases = await this.casesAsOf(em, tenantId, clientId, asOf, options);
+    const cases = await this.casesAsOf(em, tenantId, clientId, asOf, {
+      eventIds: options.eventIds,
+      figuresFrom: options.figuresOnly
+        ? { windowStart: figuresWindowStart(period), dueSpans: maxDueSpansMs(policy) }
+        : undefined,
+    });
     const assets = await this.assetsWithReporting(em, tenantId, clientId, period, asOf);
     const report = computeMetrics({
       cases,
@@ -383,7 +412,11 @@ export class MetricsService {
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       const client = scoped ? await this.clientRef(em, scoped) : null;
       const key = client ? this.policyKeyFor(client, args.policy) : (args.policy ?? 'fedramp-ra-5d');
-      return this.scope(em, actor.tenantId, client, args.period, key, asOf, { eventIds: false });
+      // Figures only: no event ids, and no case that can enter none of the figures (see mayEnterFigures).
+      return this.scope(em, actor.tenantId, client, args.period, key, asOf, {
+        eventIds: false,
+        figuresOnly: true,
+      });
     });
   }
 

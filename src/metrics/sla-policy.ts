@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import canonicalizeModule from 'canonicalize';
 
-import type { Severity } from '../vulnerabilities/vulnerability-facts.js';
+import { SEVERITIES, type Severity } from '../vulnerabilities/vulnerability-facts.js';
 import { DAY_MS } from './remediation-case.fold.js';
 import type { RemediationCase } from './remediation-case.js';
 import type { ClockAnchor, SlaPolicy, SlaPolicyVersion } from './sla-policy.types.js';
@@ -21,7 +21,6 @@ const canonicalize: Canonicalize =
 
 const CLOCKS: readonly ClockAnchor[] = ['release', 'publication', 'detection', 'kev_added'];
 const DAY_KINDS: readonly SlaPolicyVersion['dayKind'][] = ['calendar', 'business'];
-const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
 const VERSION_FIELDS = [
   'version',
   'name',
@@ -278,6 +277,38 @@ export function clockStart(c: RemediationCase, clock: ClockAnchor): number | und
     case 'kev_added':
       return c.kevAddedAt;
   }
+}
+
+/**
+ * The latest instant any policy's clock can start for this case (release, publication, detection or KEV listing),
+ * or its first event when later: with `maxDueSpanMs`, a bound on every due date a policy can give it.
+ */
+export function latestClockAnchor(c: RemediationCase): number | undefined {
+  const known = [c.releasedAt, c.publishedAt, c.detectedAt, c.kevAddedAt, c.firstEventAt].filter(
+    (t): t is number => t !== undefined,
+  );
+  return known.length === 0 ? undefined : Math.max(...known);
+}
+
+/** Per severity: an upper bound on (due date − clock start) in ms; absent when no version sets a deadline. */
+export type DueSpans = Partial<Record<Severity, number>>;
+
+/**
+ * For each severity, an upper bound on (due date − clock start) under any version of a policy: its longest
+ * deadline in calendar days (N business days take at most 7 × (⌊N/5⌋ + 1) calendar days), plus the due day's end
+ * and a day of margin.
+ */
+export function maxDueSpansMs(policy: SlaPolicy | SlaPolicyVersion): DueSpans {
+  const versions = 'versions' in policy ? policy.versions : [policy];
+  const spans: DueSpans = {};
+  for (const v of versions) {
+    for (const [severity, days] of Object.entries(v.days) as [Severity, number | undefined][]) {
+      if (days === undefined) continue;
+      const calendarDays = v.dayKind === 'business' ? 7 * (Math.floor(days / 5) + 1) : days;
+      spans[severity] = Math.max(spans[severity] ?? 0, (calendarDays + 2) * DAY_MS);
+    }
+  }
+  return spans;
 }
 
 function endOfUtcDayOf(t: number): number {

@@ -4,7 +4,7 @@
  */
 import { cvssSeverity, scoreCvssVector, type CvssVersion } from './cvss.js';
 import { CVE_ID, isCalendarDate } from './kev.parser.js';
-import type { CvssMetric, Severity, VulnerabilityFact } from './vulnerability-facts.js';
+import { SEVERITIES, type CvssMetric, type Severity, type VulnerabilityFact } from './vulnerability-facts.js';
 
 export interface NvdProblem {
   /** The CVE the problem belongs to, or `''` when the record has no usable id. */
@@ -27,8 +27,6 @@ const METRIC_KEYS: ReadonlyArray<readonly [string, CvssVersion]> = [
   ['cvssMetricV30', '3.0'],
   ['cvssMetricV2', '2.0'],
 ];
-
-const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'none'];
 
 /**
  * Accepts a full API page (`{ vulnerabilities: [{ cve }] }`), one page item (`{ cve }`) or a bare `cve` record,

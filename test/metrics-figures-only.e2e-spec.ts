@@ -1,0 +1,119 @@
+/**
+ * A metrics request reads only the stored cases that can enter one of its figures (`mayEnterFigures`, written in
+ * SQL against columns filled at ingest). The SQL must select exactly what the function selects, and the figures must
+ * not change, on PostgreSQL and on the embedded database.
+ */
+import { DataSource } from 'typeorm';
+import { withTenant } from '../src/database/tenant-scope.js';
+import { figuresWindowStart, mayEnterFigures } from '../src/metrics/compute-metrics.js';
+import { MetricsService, monthPeriod } from '../src/metrics/metrics.service.js';
+import { maxDueSpansMs } from '../src/metrics/sla-policy.js';
+import { startTestApp, type TestApp } from './helpers/test-app.js';
+
+const INGEST = `mutation($c: ID, $e: [EventInput!]!) { ingestEvents(clientId: $c, events: $e) { receipt { accepted rejected } } }`;
+
+describe('metrics read only the cases that can enter a figure (e2e)', () => {
+  let t: TestApp;
+  let tenant: { id: string; token: string };
+  let clientId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    tenant = await t.tenant('Quiet Cases MSP');
+    const c = await t.gql(
+      tenant.token,
+      `mutation { createClient(input: {name: "Old Mill Surgery", frameworks: [hipaa], timeZone: "Europe/London"}) { id } }`,
+    );
+    clientId = c.data.createClient.id;
+    let n = 0;
+    const ev = (
+      host: string,
+      patch: string,
+      kind: string,
+      occurredAt: string,
+      vendorSeverity = 'critical',
+    ) => ({
+      source: 'ninjaone',
+      sourceEventId: `q-${n++}`,
+      kind,
+      occurredAt,
+      vendorSeverity,
+      asset: { hostname: host },
+      patch: { id: patch },
+    });
+    const events = [
+      // Closed in February, due in March: enters nothing from May on (October's trend starts in May).
+      ev('srv-old', 'KB1', 'detected', '2026-02-01T08:00:00Z'),
+      ev('srv-old', 'KB1', 'deployed', '2026-02-05T08:00:00Z'),
+      // Closed in April, critical due 20 May (FedRAMP: 30 days): May's trend point.
+      ev('srv-may', 'KB2', 'detected', '2026-04-20T08:00:00Z'),
+      ev('srv-may', 'KB2', 'deployed', '2026-04-25T08:00:00Z'),
+      // Medium, closed in February: due 2 May (90 days), in May's window.
+      ev('srv-medium', 'KB3', 'detected', '2026-02-01T08:00:00Z', 'medium'),
+      ev('srv-medium', 'KB3', 'deployed', '2026-02-02T08:00:00Z', 'medium'),
+      // Low, closed in January: due in July (180 days).
+      ev('srv-low', 'KB4', 'detected', '2026-01-05T08:00:00Z', 'low'),
+      ev('srv-low', 'KB4', 'deployed', '2026-01-06T08:00:00Z', 'low'),
+      // Closed in March, rolled back in June: open again inside the window.
+      ev('srv-back', 'KB5', 'detected', '2026-03-01T08:00:00Z'),
+      ev('srv-back', 'KB5', 'deployed', '2026-03-03T08:00:00Z'),
+      ev('srv-back', 'KB5', 'rolled_back', '2026-06-02T08:00:00Z'),
+      // Open since January (due 9 February): a breach carried into every month.
+      ev('srv-open', 'KB6', 'detected', '2026-01-10T08:00:00Z'),
+      // Closed in January with no deadline of its own (severity none): nothing.
+      ev('srv-none', 'KB7', 'detected', '2026-01-10T08:00:00Z', 'none'),
+      ev('srv-none', 'KB7', 'deployed', '2026-01-11T08:00:00Z', 'none'),
+    ];
+    const r = await t.gql(tenant.token, INGEST, { c: clientId, e: events });
+    expect(r.data.ingestEvents.receipt).toEqual({ accepted: events.length, rejected: 0 });
+  });
+  afterAll(() => t.close());
+
+  it('selects in SQL exactly the cases the function selects, and the figures are the same', async () => {
+    const metrics = t.app.get(MetricsService);
+    const october = monthPeriod('2026-10');
+    const asOf = Date.now();
+    await withTenant(t.app.get(DataSource), tenant.id, async (em) => {
+      const policy = await metrics.resolvePolicy(em, 'fedramp-ra-5d');
+      const figuresFrom = { windowStart: figuresWindowStart(october), dueSpans: maxDueSpansMs(policy) };
+      const all = await metrics.casesAsOf(em, tenant.id, clientId, asOf, { eventIds: false });
+      const read = await metrics.casesAsOf(em, tenant.id, clientId, asOf, { eventIds: false, figuresFrom });
+      const rows: { case_key: string; max_occurred_at: Date }[] = await em.query(
+        `SELECT case_key, max_occurred_at FROM remediation_cases WHERE client_id = $1`,
+        [clientId],
+      );
+      const maxOccurred = new Map(rows.map((r) => [r.case_key, new Date(r.max_occurred_at).getTime()]));
+      const expected = all.filter((c) =>
+        mayEnterFigures(c, maxOccurred.get(c.key)!, figuresFrom.windowStart, figuresFrom.dueSpans),
+      );
+      const hosts = (cases: { hostname: string }[]) => cases.map((c) => c.hostname).sort();
+      expect(hosts(read)).toEqual(hosts(expected));
+      expect(hosts(read)).toEqual(['srv-back', 'srv-low', 'srv-may', 'srv-medium', 'srv-open']);
+
+      const client = await metrics.clientRef(em, clientId);
+      const report = async (figuresOnly: boolean) =>
+        (
+          await metrics.scope(em, tenant.id, client, october, 'fedramp-ra-5d', asOf, {
+            eventIds: false,
+            figuresOnly,
+          })
+        ).report;
+      const [narrow, wide] = [await report(true), await report(false)];
+      expect(narrow).toEqual(wide);
+      // May: srv-may and srv-medium on time, srv-open overdue since February.
+      expect(wide.trend.find((p) => p.month === '2026-05')?.slaCompliance).toMatchObject({
+        numerator: 2,
+        denominator: 3,
+      });
+    });
+  });
+
+  it('answers the GraphQL request with the figures of every case', async () => {
+    const q = `query($c: ID!) { remediationMetrics(clientId: $c, period: {month: "2026-10"}, policy: "fedramp-ra-5d") {
+      casesConsidered trend { month slaCompliance { numerator denominator } openAtMonthEnd } } }`;
+    const r = await t.gql(tenant.token, q, { c: clientId });
+    expect(r.errors).toBeUndefined();
+    const may = r.data.remediationMetrics.trend.find((p: { month: string }) => p.month === '2026-05');
+    expect(may.slaCompliance).toEqual({ numerator: 2, denominator: 3 });
+  });
+});
