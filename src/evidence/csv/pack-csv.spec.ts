@@ -145,6 +145,10 @@ describe('events.csv.gz', () => {
       },
     });
     const done = writeEventsCsvGz(counted, slow);
+    // Until the sink has taken its first chunk (gzip emits 256 KB at a time), then a while longer.
+    for (let waited = 0; written === 0 && waited < 20_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await new Promise((resolve) => setTimeout(resolve, 300));
     // The sink has accepted one chunk and is stuck: the writer must have stopped pulling events.
     expect(written).toBeGreaterThan(0);

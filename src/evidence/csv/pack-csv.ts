@@ -213,7 +213,8 @@ export async function writeEventsCsvGzByCopy(
       }
       if (batch.length > 0) yield Buffer.concat(batch);
     }
-    await pipeline(withHeader(), eventsGzip(), toWritable(out));
+    // One batch waits ahead of gzip, not 16 (an object stream's default): memory stays at a few MB.
+    await pipeline(Readable.from(withHeader(), { highWaterMark: 1 }), eventsGzip(), toWritable(out));
   });
   return { rows };
 }
@@ -243,6 +244,6 @@ export async function writeEventsCsvGz(
     }
     if (batch) yield batch;
   }
-  await pipeline(Readable.from(lines()), eventsGzip(), toWritable(out));
+  await pipeline(Readable.from(lines(), { highWaterMark: 1 }), eventsGzip(), toWritable(out));
   return { rows };
 }
