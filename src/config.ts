@@ -41,6 +41,7 @@ const schema = z.object({
   PACK_STORAGE_DIR: z.string().optional(),
   PACK_EVENTS_SHEET_CAP: z.coerce.number().int().min(0).default(100_000),
   WORKER_ENABLED: bool.default(true),
+  PACK_PARTS_CONCURRENT: bool.default(true),
   PUBLIC_BASE_URL: z.string().url().optional(),
 });
 
@@ -62,6 +63,8 @@ export interface AppConfig {
   signing: { p12Path?: string; p12Passphrase?: string; certPath?: string; keyPath?: string };
   packStorageDir: string;
   packEventsSheetCap: number;
+  /** events.csv.gz, the XLSX and the PDF made at the same time (PostgreSQL only; the embedded database has one connection). */
+  packPartsConcurrent: boolean;
   workerEnabled: boolean;
   publicBaseUrl: string;
 }
@@ -113,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     packStorageDir: path.resolve(c.PACK_STORAGE_DIR ?? path.join(c.DATA_DIR, 'packs')),
     packEventsSheetCap: c.PACK_EVENTS_SHEET_CAP,
+    packPartsConcurrent: c.PACK_PARTS_CONCURRENT && c.DATABASE_URL !== undefined,
     workerEnabled: c.WORKER_ENABLED,
     publicBaseUrl: c.PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`,
   };

@@ -279,8 +279,7 @@ export class EvidenceService implements OnModuleInit {
           key,
           outDir: work,
           eventsCap: this.config.packEventsSheetCap,
-          // The embedded database has one connection: the COPY would hold it while the XLSX waits for it.
-          concurrent: this.config.databaseUrl !== undefined,
+          concurrent: this.config.packPartsConcurrent,
           signingTime: new Date(generatedAt),
         });
         const final = path.join(dir, path.basename(assembled.archivePath));
