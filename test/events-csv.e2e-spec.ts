@@ -3,13 +3,18 @@
  * in-memory writer format the same columns in JavaScript (`eventColumns` + `csvCell`). Both must give the same
  * bytes, on PostgreSQL and on the embedded database, for the values that make CSV hard.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { APP_CONFIG, type AppConfig } from '../src/config.js';
 import { writeEventsCsvGz } from '../src/evidence/csv/pack-csv.js';
 import { EvidenceService } from '../src/evidence/evidence.service.js';
 import { monthPeriod } from '../src/metrics/metrics.service.js';
+import { ensureBuilt, REPO_ROOT } from './crash/crash-harness.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 const INGEST = `mutation($c: ID, $e: [EventInput!]!) { ingestEvents(clientId: $c, events: $e) { receipt { accepted rejected } results { status field reason } } }`;
@@ -157,4 +162,53 @@ describe('events.csv.gz made by PostgreSQL COPY (e2e)', () => {
     expect(r.rows).toBe(0);
     expect(gunzipSync(fs.readFileSync(out)).toString('utf8').split('\r\n')).toHaveLength(2);
   });
+
+  // The service runs events.csv.gz in a worker thread with its own connection on PostgreSQL; the worker is loaded
+  // from the compiled service (dist), so it runs here as the service runs it: in a plain node process.
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'makes the same bytes in a worker thread on a connection of its own, in the tenant scope (compiled service)',
+    async () => {
+      await ensureBuilt();
+      const runner = pathToFileURL(path.join(REPO_ROOT, 'dist/src/evidence/csv/events-csv-worker.js')).href;
+      const script = `
+        const { eventsCsvWorkerEntry, runEventsCsvWorker } = await import(${JSON.stringify(runner)});
+        const entry = eventsCsvWorkerEntry();
+        if (!entry) throw new Error('no compiled worker entry');
+        const out = [];
+        for (const job of JSON.parse(process.env.JOBS)) {
+          out.push(await runEventsCsvWorker(entry, job).catch((err) => ({ error: String(err.message ?? err) })));
+        }
+        console.log(JSON.stringify(out));`;
+      const databaseUrl = t.app.get<AppConfig>(APP_CONFIG).databaseUrl!;
+      const asOf = Date.now();
+      const scope = { clientId, period: october, asOf };
+      const jobs = [
+        { databaseUrl, tenantId: tenant.id, scope, file: path.join(dir, 'worker.csv.gz') },
+        { databaseUrl, tenantId: other.id, scope, file: path.join(dir, 'worker-other.csv.gz') },
+        {
+          databaseUrl,
+          tenantId: tenant.id,
+          scope: { ...scope, clientId: 'not-a-uuid' },
+          file: path.join(dir, 'x.gz'),
+        },
+      ];
+      const scriptFile = path.join(dir, 'run-worker.mjs');
+      fs.writeFileSync(scriptFile, script);
+      const { stdout } = await promisify(execFile)(process.execPath, [scriptFile], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, JOBS: JSON.stringify(jobs) },
+      });
+      const [mine, theirs, bad] = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      expect(mine).toEqual({ rows: 5 });
+      expect(theirs).toEqual({ rows: 0 });
+      expect(bad.error).toMatch(/uuid/);
+
+      const inThread = path.join(dir, 'in-thread.csv.gz');
+      await t.app.get(EvidenceService).writeEventsCsv(tenant.id, scope, inThread);
+      expect(gunzipSync(fs.readFileSync(path.join(dir, 'worker.csv.gz')))).toEqual(
+        gunzipSync(fs.readFileSync(inThread)),
+      );
+    },
+    240_000,
+  );
 });

@@ -8,6 +8,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
 export const APP_ROLE = 'patchproof_app';
+/** Run first in a transaction, with [tenant id, APP_ROLE]: the scope `withTenant` gives (also on a connection of its own). */
+export const TENANT_SCOPE_SQL = `SELECT set_config('app.tenant_id', $1, true), set_config('role', $2, true)`;
 
 export async function withTenant<T>(
   dataSource: DataSource,
@@ -15,10 +17,7 @@ export async function withTenant<T>(
   work: (em: EntityManager) => Promise<T>,
 ): Promise<T> {
   return dataSource.transaction(async (em) => {
-    await em.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', $2, true)`, [
-      tenantId,
-      APP_ROLE,
-    ]);
+    await em.query(TENANT_SCOPE_SQL, [tenantId, APP_ROLE]);
     return work(em);
   });
 }

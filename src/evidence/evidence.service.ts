@@ -7,10 +7,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import type { Logger } from 'pino';
 import { DataSource, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config.js';
@@ -28,6 +26,7 @@ import { clientScope, READ_ROLES, requireRole, type Actor } from '../tenancy/act
 import { isUuid } from '../tenancy/tenancy.service.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { buildPackContent } from './build-pack-content.js';
+import { copyOn, eventsCsvWorkerEntry, runEventsCsvWorker } from './csv/events-csv-worker.js';
 import { writeEventsCsvGzByCopy, type EventsCsvScope } from './csv/pack-csv.js';
 import type { EvidencePackContent } from './pack-content.js';
 import { assemblePack, describeFile, type PackTimings } from './pack-assembler.js';
@@ -440,23 +439,27 @@ export class EvidenceService implements OnModuleInit {
     }
   }
 
-  /** events.csv.gz of a pack: every event of the period as of its instant, made by the database (COPY). */
+  /**
+   * events.csv.gz of a pack: every event of the period as of its instant, made by the database (COPY). With
+   * PostgreSQL and concurrent pack parts, in a worker thread on a connection of its own (see events-csv-worker).
+   */
   writeEventsCsv(tenantId: string, scope: EventsCsvScope, file: string): Promise<{ rows: number }> {
-    return writeEventsCsvGzByCopy((sql, consume) => this.copyOut(tenantId, sql, consume), scope, file);
-  }
-
-  /** Runs `COPY … TO STDOUT` in the tenant's scope (row-level security applies) and streams its output. */
-  private copyOut(
-    tenantId: string,
-    sql: string,
-    consume: (body: Readable) => Promise<void>,
-  ): Promise<number> {
-    return withTenant(this.dataSource, tenantId, async (em) => {
-      const client = (em.queryRunner as unknown as { databaseConnection: pg.ClientBase }).databaseConnection;
-      const body = client.query(copyTo(sql));
-      await consume(body);
-      return body.rowCount;
-    });
+    const entry = this.config.packPartsConcurrent ? eventsCsvWorkerEntry() : null;
+    if (entry && this.config.databaseUrl) {
+      return runEventsCsvWorker(entry, { databaseUrl: this.config.databaseUrl, tenantId, scope, file });
+    }
+    return writeEventsCsvGzByCopy(
+      (sql, consume) =>
+        withTenant(this.dataSource, tenantId, (em) =>
+          copyOn(
+            (em.queryRunner as unknown as { databaseConnection: pg.ClientBase }).databaseConnection,
+            sql,
+            consume,
+          ),
+        ),
+      scope,
+      file,
+    );
   }
 
   /** Path of a ready pack's archive, with the download recorded in the access log. */

@@ -1,4 +1,5 @@
 import type { SqlRow as Row } from '../database/sql-row.js';
+import { isUuid } from './uuid.js';
 import crypto from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -333,6 +334,4 @@ export class TenancyService {
   }
 }
 
-export function isUuid(s: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-}
+export { isUuid };

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { LedgerEvent } from '../../ingestion/patch-event.js';
 import type { Period } from '../../metrics/metrics-report.js';
-import { isUuid } from '../../tenancy/tenancy.service.js';
+import { isUuid } from '../../tenancy/uuid.js';
 import type { EventStream, EvidencePackContent } from '../pack-content.js';
 import { casesTable, eventColumns, type CellKind, type CellValue, type Column } from '../pack-tables.js';
 
