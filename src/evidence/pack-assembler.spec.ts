@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PDFDocument from 'pdfkit';
@@ -145,6 +145,40 @@ describe('assemblePack', () => {
         outDir: join(dir, 'out-bad'),
       }),
     ).rejects.toThrow(/placeholder 0 times/);
+  });
+
+  it('fails with the first failing part, after the others finished, and leaves no files behind', async () => {
+    let csvFinished = false;
+    const outDir = join(dir, 'out-failing');
+    await expect(
+      assemblePack({
+        content,
+        events: eventStreamOf(events),
+        writeEventsCsv: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          csvFinished = true;
+          return { rows: content.provenance.counts.events };
+        },
+        renderPdf: () => Promise.reject(new Error('the PDF renderer broke')),
+        key,
+        outDir,
+      }),
+    ).rejects.toThrow('the PDF renderer broke');
+    expect(csvFinished).toBe(true);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it('refuses events.csv.gz whose row count differs from the pack counts', async () => {
+    await expect(
+      assemblePack({
+        content,
+        events: eventStreamOf(events),
+        writeEventsCsv: async () => ({ rows: content.provenance.counts.events + 1 }),
+        renderPdf: stubRenderPdf,
+        key,
+        outDir: join(dir, 'out-count'),
+      }),
+    ).rejects.toThrow(/events.csv.gz holds .* events but the pack counts/);
   });
 });
 
