@@ -17,7 +17,6 @@ import type { FrameworkId } from '../controls/control.types.js';
 import { withTenant } from '../database/tenant-scope.js';
 import { badInput, DomainError, notFound } from '../errors.js';
 import { verifyTenantLedger } from '../ingestion/ledger-verification.js';
-import { EVENT_COLUMNS, toLedgerEvent } from '../ingestion/ledger-rows.js';
 import type { LedgerEvent } from '../ingestion/patch-event.js';
 import { LOGGER } from '../logger.js';
 import type { Period } from '../metrics/metrics-report.js';
@@ -27,13 +26,16 @@ import { isUuid } from '../tenancy/tenancy.service.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { buildPackContent } from './build-pack-content.js';
 import { copyOn, eventsCsvWorkerEntry, runEventsCsvWorker } from './csv/events-csv-worker.js';
-import { writeEventsCsvGzByCopy, type EventsCsvScope } from './csv/pack-csv.js';
-import type { EvidencePackContent } from './pack-content.js';
+import { writeEventsCsvGzByCopy } from './csv/pack-csv.js';
+import type { EvidencePackContent, PeriodEventsScope } from './pack-content.js';
+import { periodEvents } from './period-events.js';
 import { assemblePack, describeFile, type PackTimings } from './pack-assembler.js';
 import { loadReportTemplates } from './pdf/report-templates.js';
 import { renderPackPdf } from './pdf/pack-pdf.renderer.js';
 import { SigningService } from './signing.service.js';
 import { verifyPack, type PackVerification } from './verify-pack.js';
+import { packXlsxWorkerEntry, runPackXlsxWorker } from './xlsx/pack-xlsx-worker.js';
+import type { XlsxOptions, XlsxResult } from './xlsx/pack-xlsx.writer.js';
 import type { SqlRow as Row } from '../database/sql-row.js';
 
 // Read from the working directory (the project root for npm scripts, the CLI and tests; dist/ has no package.json).
@@ -257,6 +259,7 @@ export class EvidenceService implements OnModuleInit {
     try {
       const generatedAt = Date.now();
       const content = await this.content(tenantId, toRecord(row), generatedAt);
+      const scope = { clientId: row.client_id as string, period: content.period, asOf: content.asOf };
       await this.progress(tenantId, packId, 40);
       const key = await this.signing.signingKey();
       const dir = path.join(this.config.packStorageDir, tenantId);
@@ -267,12 +270,8 @@ export class EvidenceService implements OnModuleInit {
         const assembled = await assemblePack({
           content,
           events: () => this.eventStream(tenantId, row.client_id, content.period, content.asOf),
-          writeEventsCsv: (file) =>
-            this.writeEventsCsv(
-              tenantId,
-              { clientId: row.client_id, period: content.period, asOf: content.asOf },
-              file,
-            ),
+          writeEventsCsv: (file) => this.writeEventsCsv(tenantId, scope, file),
+          writeXlsx: this.xlsxWorker(tenantId, scope, content),
           renderPdf: (c, placeholder) =>
             renderPackPdf(c, { layout, branding, signaturePlaceholder: (doc) => placeholder(doc) }),
           key,
@@ -403,47 +402,19 @@ export class EvidenceService implements OnModuleInit {
     return rows.map((r) => ({ source: r.source as string, events: r.n as number }));
   }
 
-  /**
-   * The period's events in ledger order, fetched page by page (bounded memory: two pages). The next page is
-   * requested before the current one is handed out, so the database works while the caller formats.
-   */
-  async *eventStream(
-    tenantId: string,
-    clientId: string,
-    period: Period,
-    asOf: number,
-  ): AsyncGenerator<LedgerEvent> {
-    const PAGE = 10_000;
-    const at = new Date(asOf).toISOString();
-    const from = new Date(period.from).toISOString();
-    const to = new Date(period.to).toISOString();
-    const page = (after: number): Promise<Row[]> =>
-      withTenant(this.dataSource, tenantId, (em) =>
-        em.query(
-          `SELECT ${EVENT_COLUMNS} FROM events WHERE client_id = $1 AND occurred_at >= $2 AND occurred_at < $3
-             AND received_at <= $4 AND occurred_at <= $4 AND seq > $5 ORDER BY seq LIMIT ${PAGE}`,
-          [clientId, from, to, at, after],
-        ),
-      );
-    let pending = page(0);
-    try {
-      for (;;) {
-        const rows = await pending;
-        if (rows.length === 0) return;
-        pending = rows.length < PAGE ? Promise.resolve([]) : page(Number(rows.at(-1)!.seq));
-        for (const r of rows) yield toLedgerEvent(r);
-      }
-    } finally {
-      // A consumer that stops early leaves a page in flight: its outcome no longer matters.
-      pending.catch(() => undefined);
-    }
+  /** The period's events in ledger order (see `periodEvents`), a tenant-scoped transaction per page. */
+  eventStream(tenantId: string, clientId: string, period: Period, asOf: number): AsyncGenerator<LedgerEvent> {
+    return periodEvents(
+      (sql, params) => withTenant(this.dataSource, tenantId, (em) => em.query(sql, params)),
+      { clientId, period, asOf },
+    );
   }
 
   /**
    * events.csv.gz of a pack: every event of the period as of its instant, made by the database (COPY). With
    * PostgreSQL and concurrent pack parts, in a worker thread on a connection of its own (see events-csv-worker).
    */
-  writeEventsCsv(tenantId: string, scope: EventsCsvScope, file: string): Promise<{ rows: number }> {
+  writeEventsCsv(tenantId: string, scope: PeriodEventsScope, file: string): Promise<{ rows: number }> {
     const entry = this.config.packPartsConcurrent ? eventsCsvWorkerEntry() : null;
     if (entry && this.config.databaseUrl) {
       return runEventsCsvWorker(entry, { databaseUrl: this.config.databaseUrl, tenantId, scope, file });
@@ -460,6 +431,22 @@ export class EvidenceService implements OnModuleInit {
       scope,
       file,
     );
+  }
+
+  /**
+   * pack.xlsx in a worker thread with a connection of its own (see pack-xlsx-worker), with PostgreSQL and
+   * concurrent pack parts; otherwise undefined, and the assembler writes it on this thread.
+   */
+  xlsxWorker(
+    tenantId: string,
+    scope: PeriodEventsScope,
+    content: EvidencePackContent,
+  ): ((file: string, options: XlsxOptions) => Promise<XlsxResult>) | undefined {
+    const entry = this.config.packPartsConcurrent ? packXlsxWorkerEntry() : null;
+    const databaseUrl = this.config.databaseUrl;
+    if (!entry || !databaseUrl) return undefined;
+    return (file, options) =>
+      runPackXlsxWorker(entry, { databaseUrl, tenantId, scope, content, options, file });
   }
 
   /** Path of a ready pack's archive, with the download recorded in the access log. */

@@ -6,11 +6,12 @@
  *   oscal-assessment-results.json, oscal-poam.json (validated OSCAL v1.2.1)  ← listed in the manifest
  *   manifest.json (RFC 8785), manifest.json.p7s (detached CMS over manifest.json)
  *
- * The three large parts are made at the same time when `concurrent`: events.csv.gz is formatted by the database
- * (COPY) and compressed on libuv's thread pool while this thread draws the PDF and writes the XLSX (the PDF's case
- * appendix lets the event loop run at each page break). Each part streams, so memory stays bounded; the event
- * stream is read twice (events.csv.gz, the XLSX Events sheet up to its cap). With one database connection (the
- * embedded database) they run one after another. Timings per part are returned for benchmarks.
+ * The three large parts are made at the same time when `concurrent`: on PostgreSQL the service makes events.csv.gz
+ * (formatted by the database's COPY) and pack.xlsx each in a worker thread of its own while this thread draws the
+ * PDF (see `writeEventsCsv`, `writeXlsx`); without them the parts share this thread (the PDF's case appendix lets
+ * the event loop run at each page break). Each part streams, so memory stays bounded; the event stream is read
+ * twice (events.csv.gz, the XLSX Events sheet up to its cap). With one database connection (the embedded database)
+ * they run one after another. Timings per part are returned for benchmarks.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -38,7 +39,13 @@ import {
   type SignaturePlaceholderInfo,
 } from './signing/pdf-signer.js';
 import { certificateChainPem, certificateCommonName, type SigningKey } from './signing/signing-keys.js';
-import { DEFAULT_EVENTS_CAP, writePackXlsx, XLSX_FILE } from './xlsx/pack-xlsx.writer.js';
+import {
+  DEFAULT_EVENTS_CAP,
+  writePackXlsx,
+  XLSX_FILE,
+  type XlsxOptions,
+  type XlsxResult,
+} from './xlsx/pack-xlsx.writer.js';
 
 export const PDF_FILE = 'pack.pdf';
 export const CERTIFICATE_FILE = 'signing-cert.pem';
@@ -51,6 +58,11 @@ export interface AssemblePackInput {
    * by the database server while this process renders the rest); without it the file is written from `events`.
    */
   writeEventsCsv?: (file: string) => Promise<{ rows: number }>;
+  /**
+   * Writes pack.xlsx to the given path. The service passes a worker thread (`runPackXlsxWorker`) on PostgreSQL with
+   * concurrent parts; without it `writePackXlsx` runs on this thread, reading `events`.
+   */
+  writeXlsx?: (file: string, options: XlsxOptions) => Promise<XlsxResult>;
   /** Make events.csv.gz, the XLSX and the PDF at the same time (needs a second database connection); default true. */
   concurrent?: boolean;
   /** The PDF renderer; it must call `placeholder(doc)` on its open pdfkit document before `doc.end()`. */
@@ -145,12 +157,12 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
             : writeEventsCsvGz(events, path(EVENTS_CSV_FILE), { hostnames: hostnamesByAsset(content) }),
         ),
       xlsx: () =>
-        timed('xlsxMs', () =>
-          writePackXlsx(content, events, path(XLSX_FILE), {
-            eventsCap: input.eventsCap ?? DEFAULT_EVENTS_CAP,
-            totalEvents,
-          }),
-        ),
+        timed('xlsxMs', () => {
+          const options = { eventsCap: input.eventsCap ?? DEFAULT_EVENTS_CAP, totalEvents };
+          return input.writeXlsx
+            ? input.writeXlsx(path(XLSX_FILE), options)
+            : writePackXlsx(content, events, path(XLSX_FILE), options);
+        }),
       pdf: () =>
         timed('pdfRenderMs', () =>
           input.renderPdf(content, (doc) => {

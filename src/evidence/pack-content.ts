@@ -119,3 +119,10 @@ export interface EvidencePackContent {
 
 /** The period's events, streamed (the XLSX Events sheet and events.csv.gz read it; never held in memory). */
 export type EventStream = () => AsyncIterable<LedgerEvent>;
+
+/** Which events a pack lists: one client's events that occurred in the period, as received by `asOf`. */
+export interface PeriodEventsScope {
+  clientId: string;
+  period: Period;
+  asOf: number;
+}

@@ -12,9 +12,8 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { LedgerEvent } from '../../ingestion/patch-event.js';
-import type { Period } from '../../metrics/metrics-report.js';
 import { isUuid } from '../../tenancy/uuid.js';
-import type { EventStream, EvidencePackContent } from '../pack-content.js';
+import type { EventStream, EvidencePackContent, PeriodEventsScope } from '../pack-content.js';
 import { casesTable, eventColumns, type CellKind, type CellValue, type Column } from '../pack-tables.js';
 
 export const CASES_CSV_FILE = 'cases.csv';
@@ -108,11 +107,6 @@ export async function writeCasesCsv(
  * COPY ends rows with LF; `crlfRecordEnds` turns each record end (never a line break inside a quoted field) into
  * CRLF.
  */
-export interface EventsCsvScope {
-  clientId: string;
-  period: Period;
-  asOf: number;
-}
 
 /** A COPY … TO STDOUT run by the caller: hands its output to `consume`, resolves to the rows copied. */
 export type CsvCopy = (sql: string, consume: (body: Readable) => Promise<void>) => Promise<number>;
@@ -128,7 +122,7 @@ const text = (expr: string) =>
   `CASE WHEN (${expr}) = '' THEN NULL WHEN left(${expr}, 1) IN ('=', '+', '-', '@', E'\t', E'\r') THEN '''' || (${expr}) ELSE ${expr} END`;
 
 /** The rows of events.csv.gz (header excluded), in `eventColumns` order, for `COPY (…) TO STDOUT (FORMAT csv)`. */
-export function eventsCsvQuery(scope: EventsCsvScope): string {
+export function eventsCsvQuery(scope: PeriodEventsScope): string {
   if (!isUuid(scope.clientId)) throw new Error('events CSV: the client id is not a uuid');
   const at = instantLiteral(scope.asOf);
   return `SELECT e.seq, e.id, ${iso('e.occurred_at')}, ${iso('e.received_at')}, ${text('e.kind')}, e.client_id, e.asset_id,
@@ -192,7 +186,7 @@ export function crlfRecordEnds(): (chunk: Buffer) => Buffer {
 /** events.csv.gz from PostgreSQL's COPY (see `eventsCsvQuery`): header first, then the rows as the server wrote them. */
 export async function writeEventsCsvGzByCopy(
   copy: CsvCopy,
-  scope: EventsCsvScope,
+  scope: PeriodEventsScope,
   out: Writable | string,
 ): Promise<{ rows: number }> {
   const header = Buffer.from(BOM + csvHeader(eventColumns(new Map()) as Column<unknown>[]));

@@ -87,16 +87,18 @@ export async function writePackXlsx(
   if (!Number.isInteger(opts.eventsCap) || opts.eventsCap < 0)
     throw new Error('eventsCap must be an integer ≥ 0');
   const totalEvents = opts.totalEvents ?? (await countEvents(events));
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+  // exceljs reads the document properties from its options too (its typings omit them): `created` must be set
+  // before the constructor adds its first parts (see PinnedDatesWorkbookWriter).
+  const writerOptions = {
     ...(typeof out === 'string' ? { filename: out } : { stream: out }),
     useStyles: true,
     useSharedStrings: false,
-  });
-  pinZipEntryDates(workbook, new Date(content.generatedAt));
-  workbook.creator = 'Patchproof';
-  workbook.lastModifiedBy = 'Patchproof';
-  workbook.created = new Date(content.generatedAt);
-  workbook.modified = new Date(content.generatedAt);
+    created: new Date(content.generatedAt),
+    modified: new Date(content.generatedAt),
+    creator: 'Patchproof',
+    lastModifiedBy: 'Patchproof',
+  };
+  const workbook = new PinnedDatesWorkbookWriter(writerOptions);
   workbook.title = `Evidence pack ${content.packId}`;
 
   writeSummary(workbook, content);
@@ -123,13 +125,19 @@ async function countEvents(events: EventStream): Promise<number> {
 }
 
 /**
- * The zip library stamps each part with the current time; stamping the pack's generation time instead makes the
- * same content give the same bytes (and so the same manifest hash) when rendered twice.
+ * The zip library stamps each part with the current time; stamping the pack's generation time (`created`) instead
+ * makes the same content give the same bytes (and so the same manifest hash) when rendered twice, in this thread or
+ * in a worker. The writer's constructor already adds two parts (theme, package relationships) before it returns, so
+ * the stamp is pinned in its first hook, `addThemes`, which runs after `created` is set.
  */
-function pinZipEntryDates(workbook: Workbook, date: Date): void {
-  const zip = (workbook as unknown as { zip: { append: (source: unknown, data: object) => unknown } }).zip;
-  const append = zip.append.bind(zip);
-  zip.append = (source, data) => append(source, { ...data, date });
+class PinnedDatesWorkbookWriter extends ExcelJS.stream.xlsx.WorkbookWriter {
+  override addThemes(): Promise<void> {
+    const zip = (this as unknown as { zip: { append: (source: unknown, data: object) => unknown } }).zip;
+    const append = zip.append.bind(zip);
+    const date = this.created;
+    zip.append = (source, data) => append(source, { ...data, date });
+    return super.addThemes();
+  }
 }
 
 function toCell(kind: CellKind, value: CellValue): ExcelJS.CellValue {

@@ -1,7 +1,9 @@
 /**
  * events.csv.gz is made by the database (COPY … TO STDOUT, see `eventsCsvQuery`); the XLSX Events sheet and the
  * in-memory writer format the same columns in JavaScript (`eventColumns` + `csvCell`). Both must give the same
- * bytes, on PostgreSQL and on the embedded database, for the values that make CSV hard.
+ * bytes, on PostgreSQL and on the embedded database, for the values that make CSV hard. On PostgreSQL the service
+ * makes events.csv.gz and pack.xlsx in worker threads with connections of their own: they must give the same bytes
+ * as in-thread, read only the tenant's rows, and fail the pack when they fail.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,17 +11,52 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import v8 from 'node:v8';
 import { gunzipSync } from 'node:zlib';
 import { APP_CONFIG, type AppConfig } from '../src/config.js';
 import { writeEventsCsvGz } from '../src/evidence/csv/pack-csv.js';
 import { EvidenceService } from '../src/evidence/evidence.service.js';
+import { writePackXlsx } from '../src/evidence/xlsx/pack-xlsx.writer.js';
 import { monthPeriod } from '../src/metrics/metrics.service.js';
+import { systemActor } from '../src/tenancy/actor.js';
 import { ensureBuilt, REPO_ROOT } from './crash/crash-harness.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 const INGEST = `mutation($c: ID, $e: [EventInput!]!) { ingestEvents(clientId: $c, events: $e) { receipt { accepted rejected } results { status field reason } } }`;
 
-describe('events.csv.gz made by PostgreSQL COPY (e2e)', () => {
+/**
+ * Runs each job through a compiled worker runner (dist), in a plain node process as the service runs it; a job that
+ * fails gives `{ error: message }`. Jobs travel as structured clone (v8.serialize), as they do to a worker.
+ */
+async function inCompiledWorkers(
+  dir: string,
+  runnerModule: string,
+  entryFunction: string,
+  runFunction: string,
+  jobs: unknown[],
+): Promise<unknown[]> {
+  await ensureBuilt();
+  const runner = pathToFileURL(path.join(REPO_ROOT, 'dist/src/evidence', runnerModule)).href;
+  const jobsFile = path.join(dir, `jobs-${runFunction}.bin`);
+  fs.writeFileSync(jobsFile, v8.serialize(jobs));
+  const script = `
+    import fs from 'node:fs';
+    import v8 from 'node:v8';
+    const runner = await import(${JSON.stringify(runner)});
+    const entry = runner.${entryFunction}();
+    if (!entry) throw new Error('no compiled worker entry');
+    const out = [];
+    for (const job of v8.deserialize(fs.readFileSync(${JSON.stringify(jobsFile)}))) {
+      out.push(await runner.${runFunction}(entry, job).catch((err) => ({ error: String(err.message ?? err) })));
+    }
+    console.log(JSON.stringify(out));`;
+  const scriptFile = path.join(dir, `run-${runFunction}.mjs`);
+  fs.writeFileSync(scriptFile, script);
+  const { stdout } = await promisify(execFile)(process.execPath, [scriptFile], { cwd: REPO_ROOT });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as unknown[];
+}
+
+describe('pack parts made by PostgreSQL COPY and in worker threads (e2e)', () => {
   let t: TestApp;
   let tenant: { id: string; token: string };
   let other: { id: string; token: string };
@@ -168,17 +205,6 @@ describe('events.csv.gz made by PostgreSQL COPY (e2e)', () => {
   (process.env.DATABASE_URL ? it : it.skip)(
     'makes the same bytes in a worker thread on a connection of its own, in the tenant scope (compiled service)',
     async () => {
-      await ensureBuilt();
-      const runner = pathToFileURL(path.join(REPO_ROOT, 'dist/src/evidence/csv/events-csv-worker.js')).href;
-      const script = `
-        const { eventsCsvWorkerEntry, runEventsCsvWorker } = await import(${JSON.stringify(runner)});
-        const entry = eventsCsvWorkerEntry();
-        if (!entry) throw new Error('no compiled worker entry');
-        const out = [];
-        for (const job of JSON.parse(process.env.JOBS)) {
-          out.push(await runEventsCsvWorker(entry, job).catch((err) => ({ error: String(err.message ?? err) })));
-        }
-        console.log(JSON.stringify(out));`;
       const databaseUrl = t.app.get<AppConfig>(APP_CONFIG).databaseUrl!;
       const asOf = Date.now();
       const scope = { clientId, period: october, asOf };
@@ -192,13 +218,13 @@ describe('events.csv.gz made by PostgreSQL COPY (e2e)', () => {
           file: path.join(dir, 'x.gz'),
         },
       ];
-      const scriptFile = path.join(dir, 'run-worker.mjs');
-      fs.writeFileSync(scriptFile, script);
-      const { stdout } = await promisify(execFile)(process.execPath, [scriptFile], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, JOBS: JSON.stringify(jobs) },
-      });
-      const [mine, theirs, bad] = JSON.parse(stdout.trim().split('\n').at(-1)!);
+      const [mine, theirs, bad] = (await inCompiledWorkers(
+        dir,
+        'csv/events-csv-worker.js',
+        'eventsCsvWorkerEntry',
+        'runEventsCsvWorker',
+        jobs,
+      )) as [unknown, unknown, { error: string }];
       expect(mine).toEqual({ rows: 5 });
       expect(theirs).toEqual({ rows: 0 });
       expect(bad.error).toMatch(/uuid/);
@@ -208,6 +234,49 @@ describe('events.csv.gz made by PostgreSQL COPY (e2e)', () => {
       expect(gunzipSync(fs.readFileSync(path.join(dir, 'worker.csv.gz')))).toEqual(
         gunzipSync(fs.readFileSync(inThread)),
       );
+    },
+    240_000,
+  );
+
+  (process.env.DATABASE_URL ? it : it.skip)(
+    'writes the same pack.xlsx in a worker thread on a connection of its own, in the tenant scope (compiled service)',
+    async () => {
+      const evidence = t.app.get(EvidenceService);
+      const databaseUrl = t.app.get<AppConfig>(APP_CONFIG).databaseUrl!;
+      const pack = await evidence.request(systemActor(tenant.id), { clientId, period: october });
+      const content = await evidence.content(tenant.id, pack, Date.parse('2026-11-02T08:00:00Z'));
+      const scope = { clientId, period: content.period, asOf: content.asOf };
+      // A cap below the period's 5 events: the worker must write the same cap note and the same first rows.
+      const options = { eventsCap: 3, totalEvents: 5 };
+      const inThread = path.join(dir, 'in-thread.xlsx');
+      const written = await writePackXlsx(
+        content,
+        () => evidence.eventStream(tenant.id, clientId, content.period, content.asOf),
+        inThread,
+        options,
+      );
+      expect(written).toEqual({ eventRows: 3, capped: true, totalEvents: 5 });
+
+      const job = { databaseUrl, tenantId: tenant.id, scope, content, options };
+      const [mine, theirs, changed, bad] = (await inCompiledWorkers(
+        dir,
+        'xlsx/pack-xlsx-worker.js',
+        'packXlsxWorkerEntry',
+        'runPackXlsxWorker',
+        [
+          { ...job, file: path.join(dir, 'worker.xlsx') },
+          // Another tenant's scope: the worker counts the events itself and finds none of this client's.
+          { ...job, tenantId: other.id, options: { eventsCap: 3 }, file: path.join(dir, 'other.xlsx') },
+          // Told 5 events but reading none: the sheet would misstate the population, so the worker fails.
+          { ...job, tenantId: other.id, file: path.join(dir, 'changed.xlsx') },
+          { ...job, scope: { ...scope, clientId: 'not-a-uuid' }, file: path.join(dir, 'bad.xlsx') },
+        ],
+      )) as [unknown, unknown, { error: string }, { error: string }];
+      expect(mine).toEqual(written);
+      expect(fs.readFileSync(path.join(dir, 'worker.xlsx')).equals(fs.readFileSync(inThread))).toBe(true);
+      expect(theirs).toEqual({ eventRows: 0, capped: false, totalEvents: 0 });
+      expect(changed.error).toMatch(/event stream changed between passes: expected 5 events/);
+      expect(bad.error).toMatch(/uuid/);
     },
     240_000,
   );
