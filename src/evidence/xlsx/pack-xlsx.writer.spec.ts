@@ -10,8 +10,9 @@ import {
 } from '../../../test/fixtures/sample-pack-events.js';
 import { samplePackContent } from '../../../test/fixtures/sample-pack-content.js';
 import type { EvidencePackContent } from '../pack-content.js';
-import { caseCveRows } from '../pack-tables.js';
-import { SHEETS, writePackXlsx } from './pack-xlsx.writer.js';
+import yauzl from 'yauzl';
+import { caseCveRows, type CellKind, type CellValue, type Column } from '../pack-tables.js';
+import { DataRowWriter, SHEETS, writePackXlsx } from './pack-xlsx.writer.js';
 
 type FakeableAPI = NonNullable<
   Extract<Parameters<typeof jest.useFakeTimers>[0], { doNotFake?: unknown }>['doNotFake']
@@ -194,5 +195,133 @@ describe('pack.xlsx events cap', () => {
         totalEvents: 12,
       }),
     ).rejects.toThrow(/expected 12 events/);
+  });
+});
+
+describe('pack.xlsx data rows', () => {
+  /** The entries of a zip as text (the sheet and style parts of a small workbook). */
+  async function zipText(path: string): Promise<Map<string, string>> {
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+      yauzl.open(path, { lazyEntries: false }, (err, z) => (err ? reject(err) : resolve(z))),
+    );
+    const out = new Map<string, string>();
+    const pending: Promise<void>[] = [];
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        pending.push(
+          new Promise((done, fail) =>
+            zip.openReadStream(entry, (err, stream) => {
+              if (err) return fail(err);
+              const chunks: Buffer[] = [];
+              stream.on('data', (c: Buffer) => chunks.push(c));
+              stream.on('end', () => {
+                out.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
+                done();
+              });
+            }),
+          ),
+        );
+      });
+      zip.on('end', () => resolve());
+      zip.on('error', reject);
+    });
+    await Promise.all(pending);
+    return out;
+  }
+
+  interface Probe {
+    text: CellValue;
+    at: CellValue;
+    days: CellValue;
+    count: CellValue;
+    share: CellValue;
+    flag: CellValue;
+  }
+  const kinds: [keyof Probe, CellKind][] = [
+    ['text', 'text'],
+    ['at', 'instant'],
+    ['days', 'days'],
+    ['count', 'integer'],
+    ['share', 'percent'],
+    ['flag', 'flag'],
+  ];
+  // 30 columns (past Z: AA…AD), every kind five times over.
+  const columns: Column<Probe>[] = Array.from({ length: 30 }, (_, i) => {
+    const [field, kind] = kinds[i % kinds.length];
+    return { header: `${field} ${i}`, kind, value: (r: Probe) => r[field] };
+  });
+  const probes: Probe[] = [
+    { text: 'plain', at: Date.UTC(2026, 9, 5, 10, 0, 0, 123), days: 1.5, count: 3, share: 0.25, flag: true },
+    { text: '<b>&"quoted"\'s\u0001\ttab\nline', at: 0, days: -0.1, count: 0, share: 1, flag: false },
+    { text: '', at: undefined, days: null, count: undefined, share: null, flag: null },
+    {
+      text: '東京-db-02 🙂',
+      at: Date.UTC(1999, 11, 31, 23, 59, 59),
+      days: 1e21,
+      count: -7,
+      share: 1 / 3,
+      flag: true,
+    },
+    { text: '=HYPERLINK("x")', at: 'not an instant', days: 12, count: 2 ** 53, share: 0, flag: 'yes' },
+  ];
+
+  async function write(name: string, rows: (sheet: ExcelJS.Worksheet) => void): Promise<Map<string, string>> {
+    const file = join(dir, name);
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true });
+    const sheet = workbook.addWorksheet('Probe');
+    sheet.addRow(columns.map((c) => c.header)).commit();
+    rows(sheet);
+    sheet.commit();
+    await workbook.commit();
+    const parts = await zipText(file);
+    return new Map(
+      [...parts].filter(([part]) => part.startsWith('xl/worksheets/') || part === 'xl/styles.xml'),
+    );
+  }
+
+  it('are the bytes exceljs writes for the same cells: types, style ids, escaping, empty and highlighted cells', async () => {
+    const formats: Record<CellKind, string | undefined> = {
+      text: undefined,
+      instant: 'yyyy-mm-dd hh:mm',
+      days: '0.0',
+      integer: '0',
+      number: undefined,
+      percent: '0.0%',
+      flag: undefined,
+    };
+    const fill: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF8CBAD' } };
+    const byExceljs = await write('exceljs-rows.xlsx', (sheet) => {
+      probes.forEach((probe, n) => {
+        const cells = columns.map((c) => {
+          const v = c.value(probe);
+          if (v === undefined || v === null || v === '') return null;
+          return c.kind === 'instant' && typeof v === 'number' ? new Date(v) : v;
+        });
+        const row = sheet.addRow(cells);
+        columns.forEach((c, i) => {
+          const numFmt = formats[c.kind];
+          row.getCell(i + 1).style = {
+            ...(numFmt ? { numFmt } : {}),
+            ...(n % 2 === 1 ? { fill } : {}),
+          };
+        });
+        row.commit();
+      });
+    });
+    const byWriter = await write('writer-rows.xlsx', (sheet) => {
+      const rows = new DataRowWriter(sheet, columns);
+      probes.forEach((probe, n) => rows.add(probe, n % 2 === 1));
+      rows.flush();
+    });
+    expect(byWriter.get('xl/worksheets/sheet1.xml')).toContain('<c r="AD6"');
+    expect(byWriter).toEqual(byExceljs);
+  });
+
+  it('refuses to write before the header row is committed', async () => {
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: join(dir, 'early.xlsx') });
+    const sheet = workbook.addWorksheet('Early');
+    expect(() => new DataRowWriter(sheet, columns)).toThrow(/after a committed header row/);
+    sheet.commit();
+    await workbook.commit();
   });
 });
