@@ -1,3 +1,10 @@
+import { jest } from '@jest/globals';
+import { EvidenceService } from '../src/evidence/evidence.service.js';
+import { packOscalFiles } from '../src/evidence/oscal/pack-oscal.js';
+import type { EvidencePackContent } from '../src/evidence/pack-content.js';
+import { casesTable } from '../src/evidence/pack-tables.js';
+import { MetricsService, monthPeriod } from '../src/metrics/metrics.service.js';
+import { systemActor } from '../src/tenancy/actor.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 const INGEST = `mutation($c: ID, $e: [EventInput!]!) { ingestEvents(clientId: $c, events: $e) { receipt { accepted rejected } results { status field reason } } }`;
@@ -43,11 +50,14 @@ function lifecycle(
 describe('evidence packs (e2e)', () => {
   let t: TestApp;
   let admin: string;
+  let tenantId: string;
   let clientId: string;
 
   beforeAll(async () => {
     t = await startTestApp();
-    admin = (await t.tenant('Harbor IT')).token;
+    const tenant = await t.tenant('Harbor IT');
+    admin = tenant.token;
+    tenantId = tenant.id;
     const c = await t.gql(
       admin,
       `mutation { createClient(input: {name: "Contoso Pharmacy", frameworks: [pci_dss], timeZone: "America/Denver"}) { id } }`,
@@ -280,5 +290,55 @@ describe('evidence packs (e2e)', () => {
     expect(sample.populationSize).toBeGreaterThan(0);
     const again = await t.gql(admin, q, { c: clientId, s: sample.seed });
     expect(again.data.changeSample).toEqual(sample);
+  });
+
+  it('lists the same evidence with cases loaded without their event ids as with every id loaded', async () => {
+    const evidence = t.app.get(EvidenceService);
+    const metrics = t.app.get(MetricsService);
+    // As of now: cases with events received after the as-of instant are folded again (with their ids), the others
+    // come from their stored folds.
+    const pack = await evidence.request(systemActor(tenantId), { clientId, period: monthPeriod('2026-10') });
+    const generatedAt = Date.now();
+    // The first pack verifies the ledger from genesis and leaves a checkpoint; the two compared start from it.
+    await evidence.content(tenantId, pack, generatedAt);
+    const lean = await evidence.content(tenantId, pack, generatedAt);
+    // The reference: every case loaded with all its ids (the scope's default), as packs were made before.
+    const scope = metrics.scope.bind(metrics);
+    const spy = jest
+      .spyOn(metrics, 'scope')
+      .mockImplementation((em, tenant, client, period, policyKey, asOf) =>
+        scope(em, tenant, client, period, policyKey, asOf),
+      );
+    let full: EvidencePackContent;
+    try {
+      full = await evidence.content(tenantId, pack, generatedAt);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(full.cases.every((c) => c.eventCount === undefined && c.eventIds.length > 0)).toBe(true);
+
+    // Some trails are listed (the breaches' and exception's cases), some not; each count is the full count.
+    expect(lean.cases.some((c) => c.eventIds.length > 0)).toBe(true);
+    expect(lean.cases.some((c) => c.eventIds.length === 0)).toBe(true);
+    lean.cases.forEach((c, i) => {
+      expect(c.eventCount).toBe(full.cases[i].eventIds.length);
+      if (c.eventIds.length > 0) expect(c.eventIds).toEqual(full.cases[i].eventIds);
+    });
+    const withoutTrails = (content: EvidencePackContent) => ({
+      ...content,
+      cases: content.cases.map(({ eventIds: _ids, eventCount: _count, ...c }) => c),
+    });
+    expect(withoutTrails(lean)).toEqual(withoutTrails(full));
+    expect(lean.controls.some((c) => c.results.some((r) => r.eventIds.length > 0))).toBe(true);
+
+    // And every file made from the content says the same: OSCAL (POA&M lists the trails) and the case table.
+    const oscal = (content: EvidencePackContent) =>
+      packOscalFiles(content).map((f) => [f.name, f.bytes.toString('utf8')]);
+    expect(oscal(lean)).toEqual(oscal(full));
+    const caseRows = (content: EvidencePackContent) => {
+      const table = casesTable(content);
+      return [...table.rows].map((row) => table.columns.map((column) => column.value(row)));
+    };
+    expect(caseRows(lean)).toEqual(caseRows(full));
   });
 });

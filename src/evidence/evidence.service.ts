@@ -25,6 +25,7 @@ import { clientScope, READ_ROLES, requireRole, type Actor } from '../tenancy/act
 import { isUuid } from '../tenancy/tenancy.service.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { buildPackContent } from './build-pack-content.js';
+import { fillEvidenceTrails } from './evidence-trails.js';
 import { copyOn, eventsCsvWorkerEntry, runEventsCsvWorker } from './csv/events-csv-worker.js';
 import { writeEventsCsvGzByCopy } from './csv/pack-csv.js';
 import type { EvidencePackContent, PeriodEventsScope } from './pack-content.js';
@@ -336,9 +337,12 @@ export class EvidenceService implements OnModuleInit {
       const asOf = pack.asOf.getTime();
       const period = { from: pack.periodFrom.getTime(), to: pack.periodTo.getTime() };
       const client = await this.metrics.clientRef(em, pack.clientId);
-      const scope = await this.metrics.scope(em, tenantId, client, period, pack.policyKey, asOf);
+      // Without event ids: the few the pack lists are loaded after the evaluation (see evidence-trails).
+      const scope = await this.metrics.scope(em, tenantId, client, period, pack.policyKey, asOf, {
+        eventIds: false,
+      });
       const [tenant] = await em.query(`SELECT id, name FROM tenants WHERE id = $1`, [tenantId]);
-      return buildPackContent({
+      const content = buildPackContent({
         packId: pack.id,
         generatedAt,
         tenant: { id: tenant.id, name: tenant.name },
@@ -352,6 +356,8 @@ export class EvidenceService implements OnModuleInit {
         sampleSeed: sample.seed,
         sampleSize: sample.size,
       });
+      await fillEvidenceTrails(content, (keys) => this.metrics.caseEventIds(em, tenantId, keys));
+      return content;
     });
   }
 

@@ -119,7 +119,7 @@ export function caseColumns(content: EvidencePackContent): Column<CaseCveRow>[] 
     { header: 'Breach due (UTC)', kind: 'instant', value: (r) => r.breach?.dueAt },
     { header: 'Days late', kind: 'days', value: (r) => r.breach?.daysLate },
     { header: 'Deadline basis', kind: 'text', width: 36, value: (r) => r.breach?.deadlineBasis },
-    { header: 'Events', kind: 'integer', value: (r) => r.case.eventIds.length },
+    { header: 'Events', kind: 'integer', value: (r) => r.case.eventCount ?? r.case.eventIds.length },
   ];
 }
 

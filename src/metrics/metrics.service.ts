@@ -83,11 +83,15 @@ export function storedCase(r: Row): RemediationCase {
   const c = r.data as RemediationCase;
   const ids = r.event_ids as string | string[] | null;
   c.eventIds = typeof ids === 'string' ? (ids === '' ? [] : ids.split(',')) : (ids ?? []);
+  if (r.event_count !== undefined && r.event_count !== null) c.eventCount = Number(r.event_count);
   return c;
 }
 
 export interface CaseLoadOptions {
-  /** false: cases come without their event ids (`eventIds` empty), for figures that never list evidence. */
+  /**
+   * false: cases come without their event ids (`eventIds` empty, `eventCount` set), for figures that never list
+   * evidence, or for a pack, which loads the few it lists afterwards (`caseEventIds`).
+   */
   eventIds?: boolean;
   /**
    * Only the cases that can enter a figure whose windows start at or after `windowStart` under deadlines at most
@@ -267,7 +271,7 @@ export class MetricsService {
         OR anchor_at >= CASE severity ${SEVERITIES.map((sev, i) => `WHEN '${sev}' THEN $${5 + i}::timestamptz`).join(' ')} END)`;
     }
     const rows: Row[] = await em.query(
-      `SELECT case_key, data, ${withIds ? EVENT_IDS : `'' AS event_ids`}, ${staleAt} AS stale
+      `SELECT case_key, data, ${withIds ? EVENT_IDS : `'' AS event_ids, cardinality(event_ids) AS event_count`}, ${staleAt} AS stale
        FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3
        ${figuresOnly}`,
       params,
@@ -280,6 +284,17 @@ export class MetricsService {
     }
     if (stale.length > 0) fresh.push(...(await this.refoldAsOf(em, tenantId, stale, asOf)));
     return fresh.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** The stored event ids of the given cases (cases loaded with `eventIds: false`), by case key. */
+  async caseEventIds(em: EntityManager, tenantId: string, keys: string[]): Promise<Map<string, string[]>> {
+    const rows: Row[] = await em.query(
+      `SELECT case_key, ${EVENT_IDS} FROM remediation_cases WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
+      [tenantId, keys],
+    );
+    return new Map(
+      rows.map((r) => [r.case_key as string, storedCase({ data: {}, event_ids: r.event_ids }).eventIds]),
+    );
   }
 
   private async refoldAsOf(

@@ -71,6 +71,11 @@ export interface RemediationCase {
   state: CaseState;
   /** Ids of every event folded into this case, in fold order: the evidence trail. */
   eventIds: string[];
+  /**
+   * How many events were folded into the case, set when a stored case is loaded without its ids (`eventIds` is then
+   * empty, or holds only what a pack's evidence lists; see `CaseLoadOptions.eventIds`).
+   */
+  eventCount?: number;
   /** Latest `receivedAt` of the folded events (as-of bookkeeping). */
   lastReceivedAt: number;
 }
