@@ -6,6 +6,7 @@
  * as in-thread, read only the tenant's rows, and fail the pack when they fail.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -225,8 +226,14 @@ describe('pack parts made by PostgreSQL COPY and in worker threads (e2e)', () =>
         'runEventsCsvWorker',
         jobs,
       )) as [unknown, unknown, { error: string }];
-      expect(mine).toEqual({ rows: 5 });
-      expect(theirs).toEqual({ rows: 0 });
+      // The SHA-256 and size the manifest takes are those of the file written.
+      const file = fs.readFileSync(path.join(dir, 'worker.csv.gz'));
+      expect(mine).toEqual({
+        rows: 5,
+        sha256: createHash('sha256').update(file).digest('hex'),
+        size: file.length,
+      });
+      expect(theirs).toMatchObject({ rows: 0 });
       expect(bad.error).toMatch(/uuid/);
 
       const inThread = path.join(dir, 'in-thread.csv.gz');

@@ -27,7 +27,7 @@ import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.j
 import { buildPackContent } from './build-pack-content.js';
 import { fillEvidenceTrails } from './evidence-trails.js';
 import { copyOn, eventsCsvWorkerEntry, runEventsCsvWorker } from './csv/events-csv-worker.js';
-import { writeEventsCsvGzByCopy } from './csv/pack-csv.js';
+import { writeEventsCsvGzByCopy, type EventsCsvWritten } from './csv/pack-csv.js';
 import type { EvidencePackContent, PeriodEventsScope } from './pack-content.js';
 import { periodEvents } from './period-events.js';
 import { assemblePack, describeFile, type PackTimings } from './pack-assembler.js';
@@ -420,7 +420,7 @@ export class EvidenceService implements OnModuleInit {
    * events.csv.gz of a pack: every event of the period as of its instant, made by the database (COPY). With
    * PostgreSQL and concurrent pack parts, in a worker thread on a connection of its own (see events-csv-worker).
    */
-  writeEventsCsv(tenantId: string, scope: PeriodEventsScope, file: string): Promise<{ rows: number }> {
+  writeEventsCsv(tenantId: string, scope: PeriodEventsScope, file: string): Promise<EventsCsvWritten> {
     const entry = this.config.packPartsConcurrent ? eventsCsvWorkerEntry() : null;
     if (entry && this.config.databaseUrl) {
       return runEventsCsvWorker(entry, { databaseUrl: this.config.databaseUrl, tenantId, scope, file });

@@ -19,7 +19,13 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { writePackArchive } from './archive.js';
-import { CASES_CSV_FILE, EVENTS_CSV_FILE, writeCasesCsv, writeEventsCsvGz } from './csv/pack-csv.js';
+import {
+  CASES_CSV_FILE,
+  EVENTS_CSV_FILE,
+  writeCasesCsv,
+  writeEventsCsvGz,
+  type EventsCsvWritten,
+} from './csv/pack-csv.js';
 import {
   buildManifest,
   canonicalManifestBytes,
@@ -57,7 +63,7 @@ export interface AssemblePackInput {
    * Writes events.csv.gz to the given path. The service passes a PostgreSQL COPY (`writeEventsCsvGzByCopy`, made
    * by the database server while this process renders the rest); without it the file is written from `events`.
    */
-  writeEventsCsv?: (file: string) => Promise<{ rows: number }>;
+  writeEventsCsv?: (file: string) => Promise<EventsCsvWritten>;
   /**
    * Writes pack.xlsx to the given path. The service passes a worker thread (`runPackXlsxWorker`) on PostgreSQL with
    * concurrent parts; without it `writePackXlsx` runs on this thread, reading `events`.
@@ -189,7 +195,21 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
     });
     const signedPdf = await timed('pdfSignMs', () => signPdf(unsigned, key, { signingTime }));
     await writeFile(path(PDF_FILE), signedPdf);
-    await writeFile(path(CERTIFICATE_FILE), certificateChainPem(key));
+    const certificate = Buffer.from(certificateChainPem(key));
+    await writeFile(path(CERTIFICATE_FILE), certificate);
+    // Files whose bytes this thread holds, or whose writer hashed them on the way, are not read back to be hashed.
+    const described = new Map<string, ManifestFile>([
+      [PDF_FILE, describeBuffer(PDF_FILE, signedPdf)],
+      [CERTIFICATE_FILE, describeBuffer(CERTIFICATE_FILE, certificate)],
+      ...oscal.map((file): [string, ManifestFile] => [file.name, describeBuffer(file.name, file.bytes)]),
+    ]);
+    if (eventsCsv.sha256 !== undefined && eventsCsv.size !== undefined) {
+      described.set(EVENTS_CSV_FILE, {
+        name: EVENTS_CSV_FILE,
+        sha256: eventsCsv.sha256,
+        size: eventsCsv.size,
+      });
+    }
 
     const listed = [
       PDF_FILE,
@@ -200,7 +220,7 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
       CERTIFICATE_FILE,
     ];
     const files = await timed('hashMs', () =>
-      Promise.all(listed.map((name) => describeFile(name, path(name)))),
+      Promise.all(listed.map(async (name) => described.get(name) ?? describeFile(name, path(name)))),
     );
 
     const { manifest, manifestBytes, signature } = await timed('manifestMs', async () => {

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { PeriodEventsScope } from '../pack-content.js';
 import { compiledWorkerEntry, onOwnConnection, runPackWorker } from '../pack-worker.js';
-import { writeEventsCsvGzByCopy } from './pack-csv.js';
+import { writeEventsCsvGzByCopy, type EventsCsvWritten } from './pack-csv.js';
 
 export interface EventsCsvJob {
   databaseUrl: string;
@@ -30,7 +30,7 @@ export async function copyOn(
 }
 
 /** The job on a connection of its own, in a read-only transaction in the tenant's scope. */
-export function copyEventsCsvOnOwnConnection(job: EventsCsvJob): Promise<{ rows: number }> {
+export function copyEventsCsvOnOwnConnection(job: EventsCsvJob): Promise<EventsCsvWritten> {
   return onOwnConnection(job.databaseUrl, job.tenantId, 'patchproof-events-csv', (client) =>
     writeEventsCsvGzByCopy((sql, consume) => copyOn(client, sql, consume), job.scope, job.file),
   );
@@ -42,6 +42,6 @@ export function eventsCsvWorkerEntry(): URL | null {
 }
 
 /** Runs the job in a worker thread; rejects with the worker's error (the file may then be partial: discard it). */
-export function runEventsCsvWorker(entry: URL, job: EventsCsvJob): Promise<{ rows: number }> {
+export function runEventsCsvWorker(entry: URL, job: EventsCsvJob): Promise<EventsCsvWritten> {
   return runPackWorker(entry, job, 'events.csv.gz');
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import {
@@ -137,10 +138,12 @@ describe('events.csv.gz', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let written = 0;
+    const sink = createHash('sha256');
     const slow = new Writable({
       highWaterMark: 16 * 1024,
       write(chunk: Buffer, _encoding, callback) {
         written += chunk.length;
+        sink.update(chunk);
         void gate.then(() => callback());
       },
     });
@@ -154,7 +157,9 @@ describe('events.csv.gz', () => {
     expect(written).toBeGreaterThan(0);
     expect(yielded).toBeLessThan(20_000);
     release();
-    await expect(done).resolves.toEqual({ rows: 200_000 });
+    // The SHA-256 and size it reports for the manifest are those of the bytes the sink received.
+    const result = await done;
+    expect(result).toEqual({ rows: 200_000, sha256: sink.digest('hex'), size: written });
     expect(yielded).toBe(200_000);
   });
 });

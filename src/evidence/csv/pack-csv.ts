@@ -8,7 +8,8 @@
  * (OWASP "CSV injection"): hostnames, titles and error codes come from customer systems.
  */
 import { createWriteStream } from 'node:fs';
-import { Readable, type Writable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { LedgerEvent } from '../../ingestion/patch-event.js';
@@ -188,9 +189,10 @@ export async function writeEventsCsvGzByCopy(
   copy: CsvCopy,
   scope: PeriodEventsScope,
   out: Writable | string,
-): Promise<{ rows: number }> {
+): Promise<EventsCsvWritten> {
   const header = Buffer.from(BOM + csvHeader(eventColumns(new Map()) as Column<unknown>[]));
   const sql = `COPY (${eventsCsvQuery(scope)}) TO STDOUT (FORMAT csv)`;
+  const digest = digesting();
   const rows = await copy(sql, async (body) => {
     const toCrlf = crlfRecordEnds();
     async function* withHeader(): AsyncGenerator<Buffer> {
@@ -208,9 +210,38 @@ export async function writeEventsCsvGzByCopy(
       if (batch.length > 0) yield Buffer.concat(batch);
     }
     // One batch waits ahead of gzip, not 16 (an object stream's default): memory stays at a few MB.
-    await pipeline(Readable.from(withHeader(), { highWaterMark: 1 }), eventsGzip(), toWritable(out));
+    await pipeline(
+      Readable.from(withHeader(), { highWaterMark: 1 }),
+      eventsGzip(),
+      digest.stream,
+      toWritable(out),
+    );
   });
-  return { rows };
+  return { rows, ...digest.result() };
+}
+
+/** What writing events.csv.gz gives: its rows, and the SHA-256 and size of the bytes written when known. */
+export interface EventsCsvWritten {
+  rows: number;
+  sha256?: string;
+  size?: number;
+}
+
+/**
+ * Hashes and counts the bytes on their way to the file: the manifest's SHA-256 and size of events.csv.gz (130 MB
+ * for a million events) without reading the file back on the thread that assembles the pack.
+ */
+function digesting(): { stream: Transform; result: () => { sha256: string; size: number } } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ sha256: hash.digest('hex'), size }) };
 }
 
 /**
@@ -221,8 +252,9 @@ export async function writeEventsCsvGz(
   events: EventStream,
   out: Writable | string,
   options: { hostnames?: ReadonlyMap<string, string> } = {},
-): Promise<{ rows: number }> {
+): Promise<EventsCsvWritten> {
   const columns = eventColumns(options.hostnames ?? new Map());
+  const digest = digesting();
   let rows = 0;
   async function* lines(): AsyncGenerator<string> {
     yield BOM + csvHeader(columns as Column<unknown>[]);
@@ -238,6 +270,6 @@ export async function writeEventsCsvGz(
     }
     if (batch) yield batch;
   }
-  await pipeline(Readable.from(lines(), { highWaterMark: 1 }), eventsGzip(), toWritable(out));
-  return { rows };
+  await pipeline(Readable.from(lines(), { highWaterMark: 1 }), eventsGzip(), digest.stream, toWritable(out));
+  return { rows, ...digest.result() };
 }
