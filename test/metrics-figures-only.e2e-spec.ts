@@ -105,7 +105,61 @@ describe('metrics read only the cases that can enter a figure (e2e)', () => {
         numerator: 2,
         denominator: 3,
       });
+
+      // Without the trend only October's window is judged: the two cases open in it, and the same figures.
+      const periodOnly = { windowStart: figuresWindowStart(october, false), dueSpans: figuresFrom.dueSpans };
+      const readNoTrend = await metrics.casesAsOf(em, tenant.id, clientId, asOf, {
+        eventIds: false,
+        figuresFrom: periodOnly,
+      });
+      expect(hosts(readNoTrend)).toEqual(['srv-back', 'srv-open']);
+      const noTrend = await metrics.scope(em, tenant.id, client, october, 'fedramp-ra-5d', asOf, {
+        eventIds: false,
+        figuresOnly: true,
+        withTrend: false,
+      });
+      expect(noTrend.cases.map((c) => c.hostname).sort()).toEqual(['srv-back', 'srv-open']);
+      expect(noTrend.report).toEqual({ ...wide, trend: [] });
     });
+  });
+
+  it('reads the trend’s months only when the query selects the trend, with the same figures either way', async () => {
+    const figures = `policy casesConsidered eventsConsidered slaCompliance { numerator denominator value }
+      breaches { hostname patchId daysLate deadlineBasis } ttr { count median p90 } kevOnTime { numerator denominator }
+      patchSuccess { numerator denominator } rollbackRate { numerator denominator } halfLifeDays lateEvents`;
+    // Which cases each request read: the service's own scope call, observed.
+    const metrics = t.app.get(MetricsService);
+    const scope = metrics.scope.bind(metrics);
+    const reads: string[][] = [];
+    metrics.scope = async (...args: Parameters<MetricsService['scope']>) => {
+      const s = await scope(...args);
+      reads.push(s.cases.map((c) => c.hostname).sort());
+      return s;
+    };
+    const ask = async (selection: string, fragments = '') => {
+      const r = await t.gql(
+        tenant.token,
+        `query($c: ID!) { remediationMetrics(clientId: $c, period: {month: "2026-10"}, policy: "fedramp-ra-5d") { ${selection} } } ${fragments}`,
+        { c: clientId },
+      );
+      expect(r.errors).toBeUndefined();
+      return r.data.remediationMetrics;
+    };
+    const without = await ask(figures);
+    const withTrend = await ask(`${figures} trend { month }`);
+    const withReport = await ask(`${figures} report`);
+    const viaFragment = await ask(`${figures} ...T`, 'fragment T on RemediationMetrics { trend { month } }');
+    const { trend, ...rest } = withTrend;
+    expect(without).toEqual(rest);
+    expect(without.slaCompliance).toEqual({ numerator: 0, denominator: 2, value: 0 });
+    expect(without.breaches.map((b: { hostname: string }) => b.hostname).sort()).toEqual(['srv-back', 'srv-open']);
+    expect(trend).toHaveLength(6);
+    expect(viaFragment.trend).toEqual(trend);
+    expect(withReport.report.trend).toHaveLength(6);
+    metrics.scope = scope;
+    const narrow = ['srv-back', 'srv-open'];
+    const wide = ['srv-back', 'srv-low', 'srv-may', 'srv-medium', 'srv-open'];
+    expect(reads).toEqual([narrow, wide, wide, wide]);
   });
 
   it('answers the GraphQL request with the figures of every case', async () => {

@@ -1,9 +1,11 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Info, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { FrameworkId } from '../controls/control.types.js';
 import { badInput } from '../errors.js';
 import { EvidenceService, PACK_FRAMEWORKS, type EvidencePackRecord } from '../evidence/evidence.service.js';
 import { JobsService } from '../evidence/jobs.service.js';
 import { IngestionService } from '../ingestion/ingestion.service.js';
+import { selectsAnyField } from './graphql-selection.js';
 import { IngestOutcomeModel } from './models/ingestion.models.js';
 import crypto from 'node:crypto';
 import type { Period } from '../metrics/metrics-report.js';
@@ -158,6 +160,7 @@ export class EvidenceResolver {
   })
   async remediationMetrics(
     @CurrentActor() actor: Actor,
+    @Info() info: GraphQLResolveInfo,
     @Args('period') period: PeriodInput,
     @Args('clientId', { type: () => ID, nullable: true }) clientId?: string,
     @Args('policy', { nullable: true }) policy?: string,
@@ -169,6 +172,9 @@ export class EvidenceResolver {
         period: toPeriod(period),
         policy,
         asOf: asOf?.getTime(),
+        // The six-month trend judges cases closed months before the period: read them only when it is asked for
+        // (`trend`, or `report`, which holds it).
+        withTrend: selectsAnyField(info, ['trend', 'report']),
       }),
     );
   }

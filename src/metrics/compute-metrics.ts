@@ -80,6 +80,11 @@ export interface MetricsInput {
   policy: SlaPolicy | SlaPolicyVersion;
   /** null: tenant-wide; otherwise only this client's cases and events count. */
   clientId: string | null;
+  /**
+   * false: no monthly trend (`trend` is empty), so no window starts before the period and fewer cases can enter a
+   * figure (see `figuresWindowStart`); for a request that does not ask for the trend. Default true.
+   */
+  withTrend?: boolean;
 }
 
 const WITHIN_DAYS = [7, 14, 30, 60, 90] as const;
@@ -291,8 +296,12 @@ function addMonths(t: number, n: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1);
 }
 
-/** The start of the earliest window a request judges: its first trend month, or the period's start if earlier. */
-export function figuresWindowStart(period: Period): number {
+/**
+ * The start of the earliest window a request judges: its first trend month, or the period's start if earlier;
+ * without the trend, the period's start.
+ */
+export function figuresWindowStart(period: Period, withTrend = true): number {
+  if (!withTrend) return period.from;
   return Math.min(monthStart(period.from), addMonths(monthStart(period.to - 1), -(TREND_MONTHS - 1)));
 }
 
@@ -518,7 +527,7 @@ export function computeMetrics(input: MetricsInput): MetricsReport {
     emergencyChanges,
     assetCoverage: rate(inventory.length - assetsNotReporting.length, inventory.length),
     exposureWindowDays: durationStats(periodCases.map((j) => exposureDays(j.c, e))),
-    trend: trend(judged, period, asOf),
+    trend: input.withTrend === false ? [] : trend(judged, period, asOf),
     evaluatedAt: e,
     slaExcepted: s.sla.excepted,
     noDeadline,

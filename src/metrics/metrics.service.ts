@@ -347,7 +347,7 @@ export class MetricsService {
     period: Period,
     policyKey: string,
     asOf: number,
-    options: { eventIds?: boolean; figuresOnly?: boolean } = {},
+    options: { eventIds?: boolean; figuresOnly?: boolean; withTrend?: boolean } = {},
   ): Promise<MetricsScope> {
     if (!(period.from < period.to)) throw badInput('period', 'from must be before to');
     const policy = await this.resolvePolicy(em, policyKey);
@@ -355,7 +355,7 @@ export class MetricsService {
     const cases = await this.casesAsOf(em, tenantId, clientId, asOf, {
       eventIds: options.eventIds,
       figuresFrom: options.figuresOnly
-        ? { windowStart: figuresWindowStart(period), dueSpans: maxDueSpansMs(policy) }
+        ? { windowStart: figuresWindowStart(period, options.withTrend), dueSpans: maxDueSpansMs(policy) }
         : undefined,
     });
     const assets = await this.assetsWithReporting(em, tenantId, clientId, period, asOf);
@@ -368,6 +368,7 @@ export class MetricsService {
       asOf,
       policy,
       clientId,
+      withTrend: options.withTrend,
     });
     const [counts] = await em.query(
       `SELECT count(*) FILTER (WHERE received_at <= $4)::int AS considered,
@@ -404,7 +405,14 @@ export class MetricsService {
 
   async metrics(
     actor: Actor,
-    args: { clientId?: string | null; period: Period; policy?: string | null; asOf?: number },
+    args: {
+      clientId?: string | null;
+      period: Period;
+      policy?: string | null;
+      asOf?: number;
+      /** false: the caller will not read `report.trend` (left empty), so only the period's window is judged. */
+      withTrend?: boolean;
+    },
   ): Promise<MetricsScope> {
     requireRole(actor, ...READ_ROLES);
     const scoped = clientScope(actor, args.clientId);
@@ -416,6 +424,7 @@ export class MetricsService {
       return this.scope(em, actor.tenantId, client, args.period, key, asOf, {
         eventIds: false,
         figuresOnly: true,
+        withTrend: args.withTrend,
       });
     });
   }
