@@ -10,6 +10,7 @@ import { IngestOutcomeModel } from './models/ingestion.models.js';
 import crypto from 'node:crypto';
 import type { Period } from '../metrics/metrics-report.js';
 import { MetricsService, monthPeriod, type MetricsScope } from '../metrics/metrics.service.js';
+import type { CaseFigures } from '../metrics/remediation-case.js';
 import type { Severity } from '../vulnerabilities/vulnerability-facts.js';
 import type { ClockAnchor } from '../metrics/sla-policy.types.js';
 import { READ_ROLES, requireRole, type Actor } from '../tenancy/actor.js';
@@ -39,7 +40,7 @@ export function toPeriod(p: PeriodInput): Period {
   return { from: p.from.getTime(), to: p.to.getTime() };
 }
 
-function metricsModel(s: MetricsScope) {
+function metricsModel(s: MetricsScope<CaseFigures>) {
   const r = s.report;
   return {
     clientId: r.clientId,

@@ -368,10 +368,18 @@ describe('properties of the fold and the metrics', () => {
         expect(metricsOf(read, events, asOf, period, longPolicy)).toEqual(all);
         // Without the trend, only the period's window: fewer cases still, every other figure the same.
         const readNoTrend = cases.filter((c) =>
-          mayEnterFigures(c, maxOccurred.get(c.key)!, figuresWindowStart(period, false), maxDueSpansMs(longPolicy)),
+          mayEnterFigures(
+            c,
+            maxOccurred.get(c.key)!,
+            figuresWindowStart(period, false),
+            maxDueSpansMs(longPolicy),
+          ),
         );
         leftOutNoTrend += cases.length - readNoTrend.length;
-        expect(metricsOf(readNoTrend, events, asOf, period, longPolicy, false)).toEqual({ ...all, trend: [] });
+        expect(metricsOf(readNoTrend, events, asOf, period, longPolicy, false)).toEqual({
+          ...all,
+          trend: [],
+        });
       }),
       { numRuns: 500 },
     );
