@@ -81,12 +81,15 @@ export interface MetricsScope<C extends CaseFigures = RemediationCase> {
  */
 const EVENT_IDS = `array_to_string(event_ids, ',') AS event_ids`;
 
-/** A stored fold as the fold returned it: its event ids live in their own column. */
-/** A case is re-folded when something about it happened after asOf ($3): an event received or occurring later, or its KEV listing. */
+/**
+ * A case is re-folded when something about it happened after asOf ($3): an event received or occurring later, or its
+ * KEV listing.
+ */
 const STALE_AT = `(last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false))`;
 
 const byCaseKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
+/** A stored fold as the fold returned it: its event ids live in their own column. */
 export function storedCase(r: Row): RemediationCase {
   const c = r.data as RemediationCase;
   const ids = r.event_ids as string | string[] | null;
