@@ -139,12 +139,14 @@ async function main(): Promise<void> {
     await meta.end();
     say(`sizes with indexes: events ${sizes[0].ev}, remediation_cases ${sizes[0].rc}`);
 
+    // An API replica, as deployed beside workers: no job workers, cron clock or queue maintenance in its process.
+    process.env.WORKER_ENABLED = 'false';
     service = await ServiceProcess.start(
       { port: await freePort(), dataDir, databaseUrl: db.url },
       { timeoutMs: 120_000 },
     );
     say(
-      'service: node dist/src/main.js, NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE 10; one request at a time',
+      'service: node dist/src/main.js, NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE 10, WORKER_ENABLED=false (an API replica); one request at a time',
     );
     const month = '2026-09';
     const asOf = '2026-10-01T00:00:00Z';
