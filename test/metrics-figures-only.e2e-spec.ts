@@ -3,7 +3,7 @@
  * SQL against columns filled at ingest). The SQL must select exactly what the function selects, and the figures must
  * not change, on PostgreSQL and on the embedded database.
  */
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { backfillCaseFigures } from '../migrations/1764000000007-case-figures.js';
 import { withTenant } from '../src/database/tenant-scope.js';
 import { figuresWindowStart, mayEnterFigures } from '../src/metrics/compute-metrics.js';
@@ -13,6 +13,26 @@ import { maxDueSpansMs } from '../src/metrics/sla-policy.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 const INGEST = `mutation($c: ID, $e: [EventInput!]!) { ingestEvents(clientId: $c, events: $e) { receipt { accepted rejected } } }`;
+
+/** October's windows with the trend, under FedRAMP RA-5(d). */
+async function octoberWindow(metrics: MetricsService, em: EntityManager) {
+  const policy = await metrics.resolvePolicy(em, 'fedramp-ra-5d');
+  return { windowStart: figuresWindowStart(monthPeriod('2026-10')), dueSpans: maxDueSpansMs(policy) };
+}
+
+let drafts = 0;
+/** One event as an RMM sends it, with a source id of its own. */
+function draft(host: string, patch: string, kind: string, occurredAt: string, vendorSeverity: string) {
+  return {
+    source: 'ninjaone',
+    sourceEventId: `q-${drafts++}`,
+    kind,
+    occurredAt,
+    vendorSeverity,
+    asset: { hostname: host },
+    patch: { id: patch },
+  };
+}
 
 describe('metrics read only the cases that can enter a figure (e2e)', () => {
   let t: TestApp;
@@ -27,22 +47,8 @@ describe('metrics read only the cases that can enter a figure (e2e)', () => {
       `mutation { createClient(input: {name: "Old Mill Surgery", frameworks: [hipaa], timeZone: "Europe/London"}) { id } }`,
     );
     clientId = c.data.createClient.id;
-    let n = 0;
-    const ev = (
-      host: string,
-      patch: string,
-      kind: string,
-      occurredAt: string,
-      vendorSeverity = 'critical',
-    ) => ({
-      source: 'ninjaone',
-      sourceEventId: `q-${n++}`,
-      kind,
-      occurredAt,
-      vendorSeverity,
-      asset: { hostname: host },
-      patch: { id: patch },
-    });
+    const ev = (host: string, patch: string, kind: string, occurredAt: string, vendorSeverity = 'critical') =>
+      draft(host, patch, kind, occurredAt, vendorSeverity);
     const events = [
       // Closed in February, due in March: enters nothing from May on (October's trend starts in May).
       ev('srv-old', 'KB1', 'detected', '2026-02-01T08:00:00Z'),
@@ -145,11 +151,7 @@ describe('metrics read only the cases that can enter a figure (e2e)', () => {
   it('reads the figures from the index alone, and the migration fills them as ingestion does', async () => {
     const metrics = t.app.get(MetricsService);
     await withTenant(t.app.get(DataSource), tenant.id, async (em) => {
-      const policy = await metrics.resolvePolicy(em, 'fedramp-ra-5d');
-      const figuresFrom = {
-        windowStart: figuresWindowStart(monthPeriod('2026-10')),
-        dueSpans: maxDueSpansMs(policy),
-      };
+      const figuresFrom = await octoberWindow(metrics, em);
       const before = await metrics.figuresAsOf(em, tenant.id, clientId, Date.now(), figuresFrom);
       // With a handful of rows the planner would rather read the table: forbid it, to learn whether the index can
       // answer alone (a column added to the query but not to the index would turn this into an Index Scan).
@@ -195,15 +197,8 @@ describe('metrics read only the cases that can enter a figure (e2e)', () => {
       `mutation { createClient(input: {name: "Late Mill Clinic", frameworks: [hipaa], timeZone: "UTC"}) { id } }`,
     );
     const lateClient: string = c.data.createClient.id;
-    const ev = (host: string, kind: string, occurredAt: string) => ({
-      source: 'ninjaone',
-      sourceEventId: `late-${host}-${kind}`,
-      kind,
-      occurredAt,
-      vendorSeverity: 'high',
-      asset: { hostname: host },
-      patch: { id: 'KB9' },
-    });
+    const ev = (host: string, kind: string, occurredAt: string) =>
+      draft(host, 'KB9', kind, occurredAt, 'high');
     const first = [
       ev('srv-a', 'detected', '2026-10-02T08:00:00Z'),
       ev('srv-a', 'deployed', '2026-10-03T08:00:00Z'),
@@ -221,11 +216,7 @@ describe('metrics read only the cases that can enter a figure (e2e)', () => {
 
     const metrics = t.app.get(MetricsService);
     await withTenant(t.app.get(DataSource), tenant.id, async (em) => {
-      const policy = await metrics.resolvePolicy(em, 'fedramp-ra-5d');
-      const figuresFrom = {
-        windowStart: figuresWindowStart(monthPeriod('2026-10')),
-        dueSpans: maxDueSpansMs(policy),
-      };
+      const figuresFrom = await octoberWindow(metrics, em);
       const read = await metrics.figuresAsOf(em, tenant.id, lateClient, asOf, figuresFrom);
       const folds = await metrics.casesAsOf(em, tenant.id, lateClient, asOf, { eventIds: false });
       expect(read).toEqual(folds.map((f) => caseFigures(f)));
