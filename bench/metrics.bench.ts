@@ -1,9 +1,9 @@
 /**
  * Client-month metrics at MSP scale: a synthetic ledger (default 10 million events, 200 tenants, 5 clients each,
  * 12 months) generated in SQL, its cases folded by the service's own fold, then the service as a child process
- * (`node dist/src/main.js`) answering `remediationMetrics` over GraphQL. Prints p50/p95 of one client-month request,
- * the time for every client of one month, and the ratio of a client-month request to a full sequential scan of
- * `events`.
+ * (`node dist/src/main.js`) answering `remediationMetrics` over GraphQL. Prints p50/p95 of one client-month request
+ * (the month's figures, without the six-month trend), the same request with the trend, the time for every client of
+ * one month, and the ratio of a client-month request to a full sequential scan of `events`.
  *
  *   npm run build && DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node dist/bench/metrics.bench.js
  *     [--events=10000000] [--tenants=200] [--clients=5] [--assets=40] [--rescans=6] [--samples=300]
@@ -39,6 +39,12 @@ const QUERY = `query ($c: ID!, $m: String!, $asOf: DateTime) {
     lateEvents
   }
 }`;
+
+/** The same request with the six-month trend, which judges the cases of the five months before as well. */
+const QUERY_WITH_TREND = QUERY.replace(
+  'lateEvents',
+  'lateEvents\n    trend { month slaCompliance { value } medianTtrDays openAtMonthEnd }',
+);
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -133,21 +139,23 @@ async function main(): Promise<void> {
     await meta.end();
     say(`sizes with indexes: events ${sizes[0].ev}, remediation_cases ${sizes[0].rc}`);
 
+    // An API replica, as deployed beside workers: no job workers, cron clock or queue maintenance in its process.
+    process.env.WORKER_ENABLED = 'false';
     service = await ServiceProcess.start(
       { port: await freePort(), dataDir, databaseUrl: db.url },
       { timeoutMs: 120_000 },
     );
     say(
-      'service: node dist/src/main.js, NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE 10; one request at a time',
+      'service: node dist/src/main.js, NODE_ENV=production, LOG_LEVEL=warn, DB_POOL_SIZE 10, WORKER_ENABLED=false (an API replica); one request at a time',
     );
     const month = '2026-09';
     const asOf = '2026-10-01T00:00:00Z';
-    const request = async (c: { id: string; tenant_id: string }) => {
+    const request = async (c: { id: string; tenant_id: string }, query = QUERY) => {
       const t0 = process.hrtime.bigint();
       const r = await graphqlRequest<{ remediationMetrics: { slaCompliance: { denominator: number } } }>(
         service!.url,
         keys.get(c.tenant_id)!,
-        QUERY,
+        query,
         { c: c.id, m: month, asOf },
       );
       return { ms: seconds(t0) * 1000, denominator: r.remediationMetrics.slaCompliance.denominator };
@@ -166,6 +174,13 @@ async function main(): Promise<void> {
     lat.sort((a, b) => a - b);
     say(
       `client-month remediationMetrics (month ${month}, asOf ${asOf}; policy, SLA compliance, breaches list, TTR, late events), ${samples} requests over ${new Set(lat.map((_, i) => clients[(i * 7919) % clients.length].id)).size} clients of all tenants: p50 ${percentile(lat, 50).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms, max ${lat.at(-1)!.toFixed(1)} ms (mean SLA denominator ${(denominators / samples).toFixed(0)} cases)`,
+    );
+    const withTrend: number[] = [];
+    for (let i = 0; i < 100; i++)
+      withTrend.push((await request(clients[(i * 4099 + 17) % clients.length], QUERY_WITH_TREND)).ms);
+    withTrend.sort((a, b) => a - b);
+    say(
+      `the same request with the six-month trend (trend { month slaCompliance medianTtrDays openAtMonthEnd }), 100 requests: p50 ${percentile(withTrend, 50).toFixed(1)} ms, p95 ${percentile(withTrend, 95).toFixed(1)} ms`,
     );
     const tAll = process.hrtime.bigint();
     for (const c of clients) await request(c);

@@ -6,6 +6,7 @@ import { ShareLinks1764000000003 } from './1764000000003-share-links.js';
 import { LedgerCheckpoints1764000000004 } from './1764000000004-ledger-checkpoints.js';
 import { CaseDataJson1764000000005 } from './1764000000005-case-data-json.js';
 import { CaseFigureBounds1764000000006 } from './1764000000006-case-figure-bounds.js';
+import { CaseFigures1764000000007 } from './1764000000007-case-figures.js';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   LedgerCheckpoints1764000000004,
   CaseDataJson1764000000005,
   CaseFigureBounds1764000000006,
+  CaseFigures1764000000007,
 ];

@@ -1,13 +1,16 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Info, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { FrameworkId } from '../controls/control.types.js';
 import { badInput } from '../errors.js';
 import { EvidenceService, PACK_FRAMEWORKS, type EvidencePackRecord } from '../evidence/evidence.service.js';
 import { JobsService } from '../evidence/jobs.service.js';
 import { IngestionService } from '../ingestion/ingestion.service.js';
+import { selectsAnyField } from './graphql-selection.js';
 import { IngestOutcomeModel } from './models/ingestion.models.js';
 import crypto from 'node:crypto';
 import type { Period } from '../metrics/metrics-report.js';
 import { MetricsService, monthPeriod, type MetricsScope } from '../metrics/metrics.service.js';
+import type { CaseFigures } from '../metrics/remediation-case.js';
 import type { Severity } from '../vulnerabilities/vulnerability-facts.js';
 import type { ClockAnchor } from '../metrics/sla-policy.types.js';
 import { READ_ROLES, requireRole, type Actor } from '../tenancy/actor.js';
@@ -37,7 +40,7 @@ export function toPeriod(p: PeriodInput): Period {
   return { from: p.from.getTime(), to: p.to.getTime() };
 }
 
-function metricsModel(s: MetricsScope) {
+function metricsModel(s: MetricsScope<CaseFigures>) {
   const r = s.report;
   return {
     clientId: r.clientId,
@@ -158,6 +161,7 @@ export class EvidenceResolver {
   })
   async remediationMetrics(
     @CurrentActor() actor: Actor,
+    @Info() info: GraphQLResolveInfo,
     @Args('period') period: PeriodInput,
     @Args('clientId', { type: () => ID, nullable: true }) clientId?: string,
     @Args('policy', { nullable: true }) policy?: string,
@@ -169,6 +173,9 @@ export class EvidenceResolver {
         period: toPeriod(period),
         policy,
         asOf: asOf?.getTime(),
+        // The six-month trend judges cases closed months before the period: read them only when it is asked for
+        // (`trend`, or `report`, which holds it).
+        withTrend: selectsAnyField(info, ['trend', 'report']),
       }),
     );
   }

@@ -60,6 +60,10 @@ export class JobsService implements OnApplicationBootstrap, OnApplicationShutdow
     const boss = new PgBoss({
       db: { executeSql: async (text: string, values?: unknown[]) => pool.query(text, values as unknown[]) },
       schema: 'pgboss',
+      // An enqueue-only replica (WORKER_ENABLED=false) serves the API and nothing else: the cron clock (which
+      // evaluates every tenant's schedule with its time zone) and queue maintenance run in the workers.
+      schedule: this.config.workerEnabled,
+      supervise: this.config.workerEnabled,
     });
     boss.on('error', (err: unknown) => this.logger.error({ err }, 'job queue error'));
     await boss.start();

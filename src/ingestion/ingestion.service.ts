@@ -13,7 +13,7 @@ import { requireRole, type Actor } from '../tenancy/actor.js';
 import { isUuid } from '../tenancy/tenancy.service.js';
 import { caseKey, caseStartedAt, foldRemediationCase } from '../metrics/remediation-case.fold.js';
 import { latestClockAnchor } from '../metrics/sla-policy.js';
-import type { RemediationCase } from '../metrics/remediation-case.js';
+import { storedFigures, type RemediationCase } from '../metrics/remediation-case.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { parseRfc3339, validateEvent } from './event-input.js';
 import { GENESIS_PREV_HASH, rawPayloadDigest } from './ledger-hash.js';
@@ -460,21 +460,22 @@ export async function upsertCases(
     event_ids: c.eventIds,
     // The event ids have their own column (metrics never read them): not repeated in the fold's JSON.
     data: { ...c, eventIds: undefined },
+    figures: storedFigures(c),
   }));
   await em.query(
     `INSERT INTO remediation_cases (tenant_id, case_key, client_id, asset_id, patch_id, state, severity, kev, cve_ids,
        started_at, remediated_at, kev_added_at, last_received_at, max_occurred_at, closed_at, anchor_at, kev_due_at,
-       event_ids, data)
+       event_ids, data, figures)
      SELECT * FROM json_to_recordset($1::json) AS x(tenant_id uuid, case_key text, client_id uuid, asset_id uuid,
        patch_id text, state text, severity text, kev boolean, cve_ids text[], started_at timestamptz,
        remediated_at timestamptz, kev_added_at timestamptz, last_received_at timestamptz, max_occurred_at timestamptz,
-       closed_at timestamptz, anchor_at timestamptz, kev_due_at timestamptz, event_ids text[], data json)
+       closed_at timestamptz, anchor_at timestamptz, kev_due_at timestamptz, event_ids text[], data json, figures json)
      ON CONFLICT (tenant_id, case_key) DO UPDATE SET state = excluded.state, severity = excluded.severity,
        kev = excluded.kev, cve_ids = excluded.cve_ids, started_at = excluded.started_at,
        remediated_at = excluded.remediated_at, kev_added_at = excluded.kev_added_at,
        last_received_at = excluded.last_received_at, max_occurred_at = excluded.max_occurred_at,
        closed_at = excluded.closed_at, anchor_at = excluded.anchor_at, kev_due_at = excluded.kev_due_at,
-       event_ids = excluded.event_ids, data = excluded.data`,
+       event_ids = excluded.event_ids, data = excluded.data, figures = excluded.figures`,
     [JSON.stringify(rows)],
   );
 }

@@ -181,6 +181,7 @@ function metricsOf(
   asOf: number,
   period = PERIOD,
   policy = POLICY,
+  withTrend = true,
 ): MetricsReport {
   const input: MetricsInput = {
     cases,
@@ -191,6 +192,7 @@ function metricsOf(
     asOf,
     policy,
     clientId: 'cl-1',
+    withTrend,
   };
   return computeMetrics(input);
 }
@@ -345,6 +347,7 @@ describe('properties of the fold and the metrics', () => {
       asOfDays: fc.integer({ min: -10, max: 60 }),
     });
     let leftOut = 0;
+    let leftOutNoTrend = 0;
     fc.assert(
       fc.property(longHistory, request, (events, { month, asOfDays }) => {
         const period = { from: Date.UTC(2026, 9 + month, 1), to: Date.UTC(2026, 10 + month, 1) };
@@ -361,13 +364,27 @@ describe('properties of the fold and the metrics', () => {
           mayEnterFigures(c, maxOccurred.get(c.key)!, windowStart, maxDueSpansMs(longPolicy)),
         );
         leftOut += cases.length - read.length;
-        expect(metricsOf(read, events, asOf, period, longPolicy)).toEqual(
-          metricsOf(cases, events, asOf, period, longPolicy),
+        const all = metricsOf(cases, events, asOf, period, longPolicy);
+        expect(metricsOf(read, events, asOf, period, longPolicy)).toEqual(all);
+        // Without the trend, only the period's window: fewer cases still, every other figure the same.
+        const readNoTrend = cases.filter((c) =>
+          mayEnterFigures(
+            c,
+            maxOccurred.get(c.key)!,
+            figuresWindowStart(period, false),
+            maxDueSpansMs(longPolicy),
+          ),
         );
+        leftOutNoTrend += cases.length - readNoTrend.length;
+        expect(metricsOf(readNoTrend, events, asOf, period, longPolicy, false)).toEqual({
+          ...all,
+          trend: [],
+        });
       }),
       { numRuns: 500 },
     );
-    // Not vacuous: cases are left out.
+    // Not vacuous: cases are left out, more of them without the trend.
     expect(leftOut).toBeGreaterThan(50);
+    expect(leftOutNoTrend).toBeGreaterThan(leftOut);
   });
 });

@@ -55,7 +55,7 @@ import type {
   TrendPoint,
 } from './metrics-report.js';
 import { caseStartedAt, closureAt, DAY_MS, exceptionValidAt, visibleAt } from './remediation-case.fold.js';
-import type { DeployAttempt, RemediationCase } from './remediation-case.js';
+import type { AttemptFigures, CaseFigures } from './remediation-case.js';
 import {
   clockStart,
   dueDate,
@@ -68,7 +68,7 @@ import type { SlaPolicy, SlaPolicyVersion } from './sla-policy.types.js';
 
 export interface MetricsInput {
   /** Cases folded as of `asOf` (a case holding an event received later is refused). */
-  cases: RemediationCase[];
+  cases: CaseFigures[];
   /** The ledger events behind them (counted in `eventsConsidered`). */
   events: LedgerEvent[];
   /** Asset ids (or hostnames: the same kind in both lists). */
@@ -80,6 +80,11 @@ export interface MetricsInput {
   policy: SlaPolicy | SlaPolicyVersion;
   /** null: tenant-wide; otherwise only this client's cases and events count. */
   clientId: string | null;
+  /**
+   * false: no monthly trend (`trend` is empty), so no window starts before the period and fewer cases can enter a
+   * figure (see `figuresWindowStart`); for a request that does not ask for the trend. Default true.
+   */
+  withTrend?: boolean;
 }
 
 const WITHIN_DAYS = [7, 14, 30, 60, 90] as const;
@@ -150,7 +155,7 @@ export function evaluationInstant(period: Period, asOf: number): number {
 }
 
 interface Judged {
-  c: RemediationCase;
+  c: CaseFigures;
   version: SlaPolicyVersion;
   /** The policy's clock start, if the case has that timestamp. */
   start?: number;
@@ -161,7 +166,7 @@ function isPolicy(policy: SlaPolicy | SlaPolicyVersion): policy is SlaPolicy {
   return 'versions' in policy;
 }
 
-function judge(c: RemediationCase, policy: SlaPolicy | SlaPolicyVersion): Judged {
+function judge(c: CaseFigures, policy: SlaPolicy | SlaPolicyVersion): Judged {
   // An item with no detection event takes the version in force when it was first seen.
   const version = isPolicy(policy) ? policyVersionFor(policy, c.detectedAt ?? c.firstEventAt) : policy;
   return { c, version, start: clockStart(c, version.clock), due: dueDate(c, version) };
@@ -249,13 +254,13 @@ function slaRate(s: StateFigures['sla']): Rate {
 }
 
 interface AttemptRef {
-  c: RemediationCase;
-  a: DeployAttempt;
+  c: CaseFigures;
+  a: AttemptFigures;
 }
 
 /** First attempt of each deployment round: a round runs up to and including a successful attempt. */
-function roundStarts(c: RemediationCase): DeployAttempt[] {
-  const starts: DeployAttempt[] = [];
+function roundStarts(c: CaseFigures): AttemptFigures[] {
+  const starts: AttemptFigures[] = [];
   let newRound = true;
   for (const a of [...c.attempts].sort((x, y) => x.at - y.at)) {
     if (newRound) starts.push(a);
@@ -269,7 +274,7 @@ function samePerson(a: string, b: string): boolean {
 }
 
 /** Days exposed up to `e` after the fix was available: before the first closure, and every reopened interval. */
-function exposureDays(c: RemediationCase, e: number): number {
+function exposureDays(c: CaseFigures, e: number): number {
   const start = c.releasedAt ?? c.detectedAt ?? caseStartedAt(c);
   const firsts = [c.firstDeployedAt, c.supersededAt].filter((x): x is number => x !== undefined && x <= e);
   const firstClosedAt = firsts.length > 0 ? Math.min(...firsts) : e;
@@ -291,8 +296,12 @@ function addMonths(t: number, n: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1);
 }
 
-/** The start of the earliest window a request judges: its first trend month, or the period's start if earlier. */
-export function figuresWindowStart(period: Period): number {
+/**
+ * The start of the earliest window a request judges: its first trend month, or the period's start if earlier;
+ * without the trend, the period's start.
+ */
+export function figuresWindowStart(period: Period, withTrend = true): number {
+  if (!withTrend) return period.from;
   return Math.min(monthStart(period.from), addMonths(monthStart(period.to - 1), -(TREND_MONTHS - 1)));
 }
 
@@ -306,7 +315,7 @@ export function figuresWindowStart(period: Period): number {
  * events (stored with the fold). The unit and property tests check that leaving out the other cases changes no figure.
  */
 export function mayEnterFigures(
-  c: RemediationCase,
+  c: CaseFigures,
   maxOccurredAt: number,
   windowStart: number,
   dueSpans: DueSpans,
@@ -426,7 +435,7 @@ export function computeMetrics(input: MetricsInput): MetricsReport {
   attempts.sort((x, y) => x.a.at - y.a.at || byKey({ caseKey: x.c.key }, { caseKey: y.c.key }));
   const deployments = attempts.filter(({ a }) => a.outcome === 'deployed');
   const rolledBack = deployments.filter(({ a }) => a.rolledBackAt !== undefined && a.rolledBackAt <= e);
-  const retro = (a: DeployAttempt): DeployAttempt['retroApprovedAt'] =>
+  const retro = (a: AttemptFigures): AttemptFigures['retroApprovedAt'] =>
     a.retroApprovedAt !== undefined && a.retroApprovedAt <= e ? a.retroApprovedAt : undefined;
 
   const segregationOfDutiesViolations: MetricsReport['segregationOfDutiesViolations'] = [];
@@ -518,7 +527,7 @@ export function computeMetrics(input: MetricsInput): MetricsReport {
     emergencyChanges,
     assetCoverage: rate(inventory.length - assetsNotReporting.length, inventory.length),
     exposureWindowDays: durationStats(periodCases.map((j) => exposureDays(j.c, e))),
-    trend: trend(judged, period, asOf),
+    trend: input.withTrend === false ? [] : trend(judged, period, asOf),
     evaluatedAt: e,
     slaExcepted: s.sla.excepted,
     noDeadline,

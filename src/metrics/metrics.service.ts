@@ -18,7 +18,7 @@ import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.j
 import { computeMetrics, figuresWindowStart } from './compute-metrics.js';
 import type { MetricsReport, Period } from './metrics-report.js';
 import { foldRemediationCase, visibleAt } from './remediation-case.fold.js';
-import type { RemediationCase } from './remediation-case.js';
+import { caseFigures, type CaseFigures, type RemediationCase } from './remediation-case.js';
 import {
   dueDate,
   loadPolicyTemplates,
@@ -56,17 +56,20 @@ export interface AssetRow {
   legacy: boolean;
 }
 
-export interface MetricsScope {
+export type ReportingAsset = AssetRow & { reportedInPeriod: boolean };
+
+/** One scope's cases (`C`: whole folds, or only their figures) and figures. */
+export interface MetricsScope<C extends CaseFigures = RemediationCase> {
   client: ClientRef | null;
   period: Period;
   asOf: number;
   policy: SlaPolicy;
   /** The version in force at the period end, named in reports. */
   policyVersion: SlaPolicyVersion;
-  cases: RemediationCase[];
+  cases: C[];
   dueDates: Map<string, DueDate>;
   report: MetricsReport;
-  assets: (AssetRow & { reportedInPeriod: boolean })[];
+  assets: ReportingAsset[];
   /** Events received after asOf that concern the period: shown as a difference, never merged. */
   lateEvents: { count: number; caseKeys: string[] };
 }
@@ -77,6 +80,14 @@ export interface MetricsScope {
  * million ids).
  */
 const EVENT_IDS = `array_to_string(event_ids, ',') AS event_ids`;
+
+/**
+ * A case is re-folded when something about it happened after asOf ($3): an event received or occurring later, or its
+ * KEV listing.
+ */
+const STALE_AT = `(last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false))`;
+
+const byCaseKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** A stored fold as the fold returned it: its event ids live in their own column. */
 export function storedCase(r: Row): RemediationCase {
@@ -93,11 +104,10 @@ export interface CaseLoadOptions {
    * evidence, or for a pack, which loads the few it lists afterwards (`caseEventIds`).
    */
   eventIds?: boolean;
-  /**
-   * Only the cases that can enter a figure whose windows start at or after `windowStart` under deadlines at most
-   * `dueSpans` (per severity) after a clock anchor (`mayEnterFigures`, in SQL), plus every case re-folded as of asOf.
-   */
-  figuresFrom?: { windowStart: number; dueSpans: DueSpans };
+}
+
+function checkPeriod(period: Period): void {
+  if (!(period.from < period.to)) throw badInput('period', 'from must be before to');
 }
 
 export function monthPeriod(month: string): Period {
@@ -252,29 +262,12 @@ export class MetricsService {
     asOf: number,
     options: CaseLoadOptions = {},
   ): Promise<RemediationCase[]> {
-    const at = new Date(asOf).toISOString();
     // Figures never read the event ids (a quarter of a fold): not fetched unless the caller lists evidence.
     const withIds = options.eventIds !== false;
-    const staleAt = `(last_received_at > $3 OR max_occurred_at > $3 OR coalesce(kev_added_at > $3, false))`;
-    const params: unknown[] = [tenantId, clientId, at];
-    let figuresOnly = '';
-    if (options.figuresFrom) {
-      // mayEnterFigures: open; closed, active or KEV-due at or after the window start; or possibly due after it
-      // under the policy (latest clock anchor at or after the window start minus the severity's longest deadline).
-      const { windowStart, dueSpans } = options.figuresFrom;
-      const anchorFrom = (severity: Severity) => {
-        const span = dueSpans[severity];
-        return span === undefined ? 'infinity' : new Date(windowStart - span).toISOString();
-      };
-      params.push(new Date(windowStart).toISOString(), ...SEVERITIES.map(anchorFrom));
-      figuresOnly = `AND (${staleAt} OR closed_at IS NULL OR closed_at >= $4 OR max_occurred_at >= $4 OR kev_due_at >= $4
-        OR anchor_at >= CASE severity ${SEVERITIES.map((sev, i) => `WHEN '${sev}' THEN $${5 + i}::timestamptz`).join(' ')} END)`;
-    }
     const rows: Row[] = await em.query(
-      `SELECT case_key, data, ${withIds ? EVENT_IDS : `'' AS event_ids, cardinality(event_ids) AS event_count`}, ${staleAt} AS stale
-       FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3
-       ${figuresOnly}`,
-      params,
+      `SELECT case_key, data, ${withIds ? EVENT_IDS : `'' AS event_ids, cardinality(event_ids) AS event_count`}, ${STALE_AT} AS stale
+       FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3`,
+      [tenantId, clientId, new Date(asOf).toISOString()],
     );
     const fresh: RemediationCase[] = [];
     const stale: string[] = [];
@@ -283,7 +276,7 @@ export class MetricsService {
       else fresh.push(storedCase(r));
     }
     if (stale.length > 0) fresh.push(...(await this.refoldAsOf(em, tenantId, stale, asOf)));
-    return fresh.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return fresh.sort(byCaseKey);
   }
 
   /** The stored event ids of the given cases (cases loaded with `eventIds: false`), by case key. */
@@ -297,14 +290,75 @@ export class MetricsService {
     );
   }
 
+  /**
+   * The figures of the cases that can enter a figure whose windows start at or after `windowStart` under deadlines
+   * at most `dueSpans` after a clock anchor (`mayEnterFigures`, in SQL), as of `asOf`. Read from the
+   * `cases_client_figures` index alone (every column it names is in the index); a case whose figures were too large
+   * for the index is read from its fold, and a case touched after asOf is re-folded as in `casesAsOf`.
+   */
+  async figuresAsOf(
+    em: EntityManager,
+    tenantId: string,
+    clientId: string | null,
+    asOf: number,
+    figuresFrom: { windowStart: number; dueSpans: DueSpans },
+  ): Promise<CaseFigures[]> {
+    const { windowStart, dueSpans } = figuresFrom;
+    const anchorFrom = (severity: Severity) => {
+      const span = dueSpans[severity];
+      return span === undefined ? 'infinity' : new Date(windowStart - span).toISOString();
+    };
+    // mayEnterFigures: open; closed, active or KEV-due at or after the window start; or possibly due after it under
+    // the policy (latest clock anchor at or after the window start minus the severity's longest deadline).
+    const rows: Row[] = await em.query(
+      `SELECT case_key, figures, ${STALE_AT} AS stale
+       FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3
+       AND (${STALE_AT} OR closed_at IS NULL OR closed_at >= $4 OR max_occurred_at >= $4 OR kev_due_at >= $4
+         OR anchor_at >= CASE severity ${SEVERITIES.map((sev, i) => `WHEN '${sev}' THEN $${5 + i}::timestamptz`).join(' ')} END)`,
+      [
+        tenantId,
+        clientId,
+        new Date(asOf).toISOString(),
+        new Date(windowStart).toISOString(),
+        ...SEVERITIES.map(anchorFrom),
+      ],
+    );
+    const out: CaseFigures[] = [];
+    const stale: string[] = [];
+    const staleHostnames = new Map<string, string>();
+    const large: string[] = [];
+    for (const r of rows) {
+      if (r.stale) {
+        stale.push(r.case_key);
+        if (r.figures !== null) staleHostnames.set(r.case_key, (r.figures as CaseFigures).hostname);
+      } else if (r.figures === null) large.push(r.case_key);
+      else out.push(r.figures as CaseFigures);
+    }
+    if (large.length > 0) {
+      const folds: Row[] = await em.query(
+        `SELECT case_key, data FROM remediation_cases WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
+        [tenantId, large],
+      );
+      for (const r of folds) out.push(caseFigures(r.data as RemediationCase));
+    }
+    if (stale.length > 0) {
+      for (const c of await this.refoldAsOf(em, tenantId, stale, asOf, staleHostnames))
+        out.push(caseFigures(c));
+    }
+    return out.sort(byCaseKey);
+  }
+
+  /** `hostnames`: each case's hostname when the caller knows them all (else looked up per event). */
   private async refoldAsOf(
     em: EntityManager,
     tenantId: string,
     keys: string[],
     asOf: number,
+    hostnames?: ReadonlyMap<string, string>,
   ): Promise<RemediationCase[]> {
+    const known = hostnames !== undefined && keys.every((k) => hostnames.has(k));
     const rows: Row[] = await em.query(
-      `SELECT ${EVENT_COLUMNS}, case_key, (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname
+      `SELECT ${EVENT_COLUMNS}, case_key${known ? '' : ', (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname'}
        FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[]) AND received_at <= $3 AND occurred_at <= $3`,
       [tenantId, keys, new Date(asOf).toISOString()],
     );
@@ -314,7 +368,8 @@ export class MetricsService {
       const e = toLedgerEvent(r);
       if (!visibleAt(e, asOf)) continue;
       e.cveIds.forEach((c) => cves.add(c));
-      const g = groups.get(r.case_key) ?? { events: [] as LedgerEventRow[], hostname: r.hostname as string };
+      const hostname = known ? hostnames.get(r.case_key)! : (r.hostname as string);
+      const g = groups.get(r.case_key) ?? { events: [] as LedgerEventRow[], hostname };
       g.events.push(e);
       groups.set(r.case_key, g);
     }
@@ -322,39 +377,66 @@ export class MetricsService {
     return [...groups.values()].map((g) => foldRemediationCase(g.events, facts, asOf, g.hostname));
   }
 
-  async assetsWithReporting(
+  /**
+   * The client's (or tenant's) assets as of asOf, whether each reported in the period, and the period's events
+   * counted as of asOf: received by then (considered) or later (late, listed by case, shown as a difference). Counted
+   * from the `events_client_time` index alone; the late cases' keys are read only when there are any.
+   */
+  async periodEvents(
     em: EntityManager,
     tenantId: string,
     clientId: string | null,
     period: Period,
     asOf: number,
-  ) {
+  ): Promise<{ assets: ReportingAsset[]; considered: number; late: number; lateCaseKeys: string[] }> {
+    const params = [
+      tenantId,
+      clientId,
+      new Date(period.from).toISOString(),
+      new Date(period.to).toISOString(),
+      new Date(asOf).toISOString(),
+    ];
+    const inPeriod = `tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND occurred_at >= $3 AND occurred_at < $4`;
     const rows: Row[] = await em.query(
-      `SELECT a.id, a.hostname, a.os, a.ring, a.criticality, a.legacy,
-              EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = $1 AND e.client_id = a.client_id AND e.asset_id = a.id
-                        AND e.occurred_at >= $3 AND e.occurred_at < $4 AND e.received_at <= $5) AS reported
-       FROM assets a WHERE a.tenant_id = $1 AND ($2::uuid IS NULL OR a.client_id = $2) AND a.created_at <= $5
+      `WITH ev AS (
+         SELECT asset_id, count(*) FILTER (WHERE received_at <= $5) AS received,
+                count(*) FILTER (WHERE occurred_at <= $5 AND received_at <= $5) AS considered,
+                count(*) FILTER (WHERE occurred_at <= $5 AND received_at > $5) AS late
+         FROM events WHERE ${inPeriod} GROUP BY asset_id),
+       totals AS (SELECT coalesce(sum(considered), 0)::int AS considered, coalesce(sum(late), 0)::int AS late FROM ev)
+       SELECT t.considered, t.late, a.id, a.hostname, a.os, a.ring, a.criticality, a.legacy,
+              coalesce(ev.received, 0) > 0 AS reported
+       FROM totals t
+       LEFT JOIN (assets a LEFT JOIN ev ON ev.asset_id = a.id)
+         ON a.tenant_id = $1 AND ($2::uuid IS NULL OR a.client_id = $2) AND a.created_at <= $5
        ORDER BY a.hostname`,
-      [
-        tenantId,
-        clientId,
-        new Date(period.from).toISOString(),
-        new Date(period.to).toISOString(),
-        new Date(asOf).toISOString(),
-      ],
+      params,
     );
-    return rows.map((r) => ({
-      id: r.id as string,
-      hostname: r.hostname as string,
-      os: r.os as string | null,
-      ring: r.ring as string,
-      criticality: r.criticality,
-      legacy: r.legacy as boolean,
-      reportedInPeriod: r.reported as boolean,
-    }));
+    const assets: ReportingAsset[] = rows
+      .filter((r) => r.id !== null)
+      .map((r) => ({
+        id: r.id as string,
+        hostname: r.hostname as string,
+        os: r.os as string | null,
+        ring: r.ring as string,
+        criticality: r.criticality,
+        legacy: r.legacy as boolean,
+        reportedInPeriod: r.reported as boolean,
+      }));
+    const { considered, late } = rows[0] as { considered: number; late: number };
+    let lateCaseKeys: string[] = [];
+    if (late > 0) {
+      const [r] = await em.query(
+        `SELECT coalesce(array_agg(DISTINCT case_key ORDER BY case_key), '{}') AS keys FROM events
+         WHERE ${inPeriod} AND occurred_at <= $5 AND received_at > $5`,
+        params,
+      );
+      lateCaseKeys = r.keys;
+    }
+    return { assets, considered, late, lateCaseKeys };
   }
 
-  /** Everything the metrics, controls and packs need for one scope, in the caller's transaction. */
+  /** Everything the metrics, controls and packs need for one scope, in the caller's transaction: every case. */
   async scope(
     em: EntityManager,
     tenantId: string,
@@ -362,42 +444,60 @@ export class MetricsService {
     period: Period,
     policyKey: string,
     asOf: number,
-    options: { eventIds?: boolean; figuresOnly?: boolean } = {},
+    options: { eventIds?: boolean } = {},
   ): Promise<MetricsScope> {
-    if (!(period.from < period.to)) throw badInput('period', 'from must be before to');
+    checkPeriod(period);
     const policy = await this.resolvePolicy(em, policyKey);
-    const clientId = client?.id ?? null;
-    const cases = await this.casesAsOf(em, tenantId, clientId, asOf, {
-      eventIds: options.eventIds,
-      figuresFrom: options.figuresOnly
-        ? { windowStart: figuresWindowStart(period), dueSpans: maxDueSpansMs(policy) }
-        : undefined,
+    const cases = await this.casesAsOf(em, tenantId, client?.id ?? null, asOf, options);
+    return this.judgeScope(em, tenantId, client, period, policy, asOf, cases, true);
+  }
+
+  /**
+   * The figures of one scope and nothing else: only the cases that can enter one (`figuresAsOf`), as figures (no
+   * names, no evidence trail). `withTrend: false` leaves `report.trend` empty and judges only the period's window.
+   */
+  async figuresScope(
+    em: EntityManager,
+    tenantId: string,
+    client: ClientRef | null,
+    period: Period,
+    policyKey: string,
+    asOf: number,
+    withTrend = true,
+  ): Promise<MetricsScope<CaseFigures>> {
+    checkPeriod(period);
+    const policy = await this.resolvePolicy(em, policyKey);
+    const cases = await this.figuresAsOf(em, tenantId, client?.id ?? null, asOf, {
+      windowStart: figuresWindowStart(period, withTrend),
+      dueSpans: maxDueSpansMs(policy),
     });
-    const assets = await this.assetsWithReporting(em, tenantId, clientId, period, asOf);
+    return this.judgeScope(em, tenantId, client, period, policy, asOf, cases, withTrend);
+  }
+
+  private async judgeScope<C extends CaseFigures>(
+    em: EntityManager,
+    tenantId: string,
+    client: ClientRef | null,
+    period: Period,
+    policy: SlaPolicy,
+    asOf: number,
+    cases: C[],
+    withTrend: boolean,
+  ): Promise<MetricsScope<C>> {
+    const clientId = client?.id ?? null;
+    const events = await this.periodEvents(em, tenantId, clientId, period, asOf);
     const report = computeMetrics({
       cases,
       events: [],
-      assetsInInventory: assets.map((a) => a.id),
-      assetsReporting: assets.filter((a) => a.reportedInPeriod).map((a) => a.id),
+      assetsInInventory: events.assets.map((a) => a.id),
+      assetsReporting: events.assets.filter((a) => a.reportedInPeriod).map((a) => a.id),
       period,
       asOf,
       policy,
       clientId,
+      withTrend,
     });
-    const [counts] = await em.query(
-      `SELECT count(*) FILTER (WHERE received_at <= $4)::int AS considered,
-              count(*) FILTER (WHERE received_at > $4)::int AS late,
-              coalesce(array_agg(DISTINCT case_key) FILTER (WHERE received_at > $4), '{}') AS late_cases
-       FROM events WHERE tenant_id = $1 AND ($5::uuid IS NULL OR client_id = $5) AND occurred_at >= $2 AND occurred_at < $3 AND occurred_at <= $4`,
-      [
-        tenantId,
-        new Date(period.from).toISOString(),
-        new Date(period.to).toISOString(),
-        new Date(asOf).toISOString(),
-        clientId,
-      ],
-    );
-    report.eventsConsidered = counts.considered;
+    report.eventsConsidered = events.considered;
     const dueDates = new Map<string, DueDate>();
     for (const c of cases)
       dueDates.set(c.key, dueDate(c, policyVersionFor(policy, c.detectedAt ?? c.firstEventAt)));
@@ -410,8 +510,8 @@ export class MetricsService {
       cases,
       dueDates,
       report,
-      assets,
-      lateEvents: { count: counts.late, caseKeys: counts.late_cases },
+      assets: events.assets,
+      lateEvents: { count: events.late, caseKeys: events.lateCaseKeys },
     };
   }
 
@@ -419,19 +519,23 @@ export class MetricsService {
 
   async metrics(
     actor: Actor,
-    args: { clientId?: string | null; period: Period; policy?: string | null; asOf?: number },
-  ): Promise<MetricsScope> {
+    args: {
+      clientId?: string | null;
+      period: Period;
+      policy?: string | null;
+      asOf?: number;
+      /** false: the caller will not read `report.trend` (left empty), so only the period's window is judged. */
+      withTrend?: boolean;
+    },
+  ): Promise<MetricsScope<CaseFigures>> {
     requireRole(actor, ...READ_ROLES);
     const scoped = clientScope(actor, args.clientId);
     const asOf = args.asOf ?? Date.now();
     return withTenant(this.dataSource, actor.tenantId, async (em) => {
       const client = scoped ? await this.clientRef(em, scoped) : null;
       const key = client ? this.policyKeyFor(client, args.policy) : (args.policy ?? 'fedramp-ra-5d');
-      // Figures only: no event ids, and no case that can enter none of the figures (see mayEnterFigures).
-      return this.scope(em, actor.tenantId, client, args.period, key, asOf, {
-        eventIds: false,
-        figuresOnly: true,
-      });
+      // Figures only: no case that can enter none of the figures (see mayEnterFigures), read as figures.
+      return this.figuresScope(em, actor.tenantId, client, args.period, key, asOf, args.withTrend);
     });
   }
 

@@ -10,7 +10,7 @@
 import type { EventKind, LedgerEvent } from '../ingestion/patch-event.js';
 import { effectiveSeverity } from '../vulnerabilities/effective-severity.js';
 import type { VulnerabilityFact } from '../vulnerabilities/vulnerability-facts.js';
-import type { CaseState, DeployAttempt, RemediationCase } from './remediation-case.js';
+import type { CaseFigures, CaseState, DeployAttempt, RemediationCase } from './remediation-case.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -71,7 +71,7 @@ export function endOfUtcDay(date: string): number {
  * undefined when the item was open at `t`. Lets metrics ask "what was true at the end of October" of a case folded
  * later, without re-folding it.
  */
-export function closureAt(c: RemediationCase, t: number): number | undefined {
+export function closureAt(c: CaseFigures, t: number): number | undefined {
   const firsts = [c.firstDeployedAt, c.supersededAt].filter((x): x is number => x !== undefined);
   if (firsts.length === 0) return undefined;
   const firstClosedAt = Math.min(...firsts);
@@ -85,14 +85,14 @@ export function closureAt(c: RemediationCase, t: number): number | undefined {
 }
 
 /** When the item is first known to exist (for cases built without `firstEventAt`, the earliest known time). */
-export function caseStartedAt(c: RemediationCase): number {
+export function caseStartedAt(c: CaseFigures): number {
   const known = [c.firstEventAt, c.detectedAt, c.attempts[0]?.at, c.supersededAt].filter(
     (x): x is number => x !== undefined,
   );
   return known.length > 0 ? Math.min(...known) : Number.NEGATIVE_INFINITY;
 }
 
-export function isOpenAt(c: RemediationCase, t: number): boolean {
+export function isOpenAt(c: CaseFigures, t: number): boolean {
   return caseStartedAt(c) <= t && closureAt(c, t) === undefined;
 }
 
@@ -100,7 +100,7 @@ export function isOpenAt(c: RemediationCase, t: number): boolean {
  * A risk acceptance counts from its grant until its `expiresAt` or an `exception_expired` event, whichever is
  * first. An unparseable `expiresAt` never counts (ingestion validates it; the fold does not invent a validity).
  */
-export function exceptionValidAt(c: RemediationCase, t: number): boolean {
+export function exceptionValidAt(c: CaseFigures, t: number): boolean {
   const ex = c.exception;
   if (ex === undefined || ex.grantedAt > t) return false;
   if (ex.endedAt !== undefined && ex.endedAt <= t) return false;

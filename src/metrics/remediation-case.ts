@@ -79,3 +79,110 @@ export interface RemediationCase {
   /** Latest `receivedAt` of the folded events (as-of bookkeeping). */
   lastReceivedAt: number;
 }
+
+/** What the figures read of a deploy attempt. */
+export type AttemptFigures = Pick<
+  DeployAttempt,
+  | 'at'
+  | 'outcome'
+  | 'actor'
+  | 'emergency'
+  | 'approvedAt'
+  | 'approver'
+  | 'backupVerifiedAt'
+  | 'verifiedAt'
+  | 'rolledBackAt'
+  | 'retroApprovedAt'
+  | 'retroApprover'
+>;
+
+/**
+ * What the figures read of a case (`computeMetrics`, the deadline rules, `mayEnterFigures`): the fold without what
+ * only packs and case listings show (tenant and asset ids, titles, per-case approval summary, the evidence trail).
+ * Stored on its own (`remediation_cases.figures`), small enough to sit in the index a metrics request reads
+ * without visiting the table. The compiler holds the figures to these fields: they take `CaseFigures`.
+ */
+export interface CaseFigures extends Pick<
+  RemediationCase,
+  | 'key'
+  | 'clientId'
+  | 'hostname'
+  | 'patchId'
+  | 'cveIds'
+  | 'severity'
+  | 'kev'
+  | 'releasedAt'
+  | 'publishedAt'
+  | 'detectedAt'
+  | 'kevAddedAt'
+  | 'kevDueAt'
+  | 'firstDeployedAt'
+  | 'supersededAt'
+  | 'closedAt'
+  | 'firstEventAt'
+  | 'reopenedIntervals'
+  | 'exception'
+  | 'lastReceivedAt'
+> {
+  attempts: AttemptFigures[];
+}
+
+const ATTEMPT_FIGURES: readonly (keyof AttemptFigures)[] = [
+  'at',
+  'outcome',
+  'actor',
+  'emergency',
+  'approvedAt',
+  'approver',
+  'backupVerifiedAt',
+  'verifiedAt',
+  'rolledBackAt',
+  'retroApprovedAt',
+  'retroApprover',
+];
+
+const CASE_FIGURES: readonly Exclude<keyof CaseFigures, 'attempts'>[] = [
+  'key',
+  'clientId',
+  'hostname',
+  'patchId',
+  'cveIds',
+  'severity',
+  'kev',
+  'releasedAt',
+  'publishedAt',
+  'detectedAt',
+  'kevAddedAt',
+  'kevDueAt',
+  'firstDeployedAt',
+  'supersededAt',
+  'closedAt',
+  'firstEventAt',
+  'reopenedIntervals',
+  'exception',
+  'lastReceivedAt',
+];
+
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (from[k] !== undefined) out[k] = from[k];
+  return out;
+}
+
+/** A case's figures: only the fields that are set, so the JSON is as small as the case. */
+export function caseFigures(c: CaseFigures): CaseFigures {
+  return { ...pick(c, CASE_FIGURES), attempts: c.attempts.map((a) => pick(a, ATTEMPT_FIGURES)) };
+}
+
+/**
+ * Largest figures JSON kept in `remediation_cases.figures` (UTF-8 bytes). The column sits in a btree index, whose
+ * entries hold at most about 2.7 KB with the other columns; a case with more (dozens of deploy attempts) keeps
+ * NULL there, and a metrics request reads its figures from the fold itself.
+ */
+export const STORED_FIGURES_MAX_BYTES = 1800;
+
+/** The figures as stored: null when over {@link STORED_FIGURES_MAX_BYTES}. */
+export function storedFigures(c: CaseFigures): CaseFigures | null {
+  const figures = caseFigures(c);
+  return Buffer.byteLength(JSON.stringify(figures)) <= STORED_FIGURES_MAX_BYTES ? figures : null;
+}

@@ -10,7 +10,7 @@ import canonicalizeModule from 'canonicalize';
 
 import { SEVERITIES, type Severity } from '../vulnerabilities/vulnerability-facts.js';
 import { DAY_MS } from './remediation-case.fold.js';
-import type { RemediationCase } from './remediation-case.js';
+import type { CaseFigures } from './remediation-case.js';
 import type { ClockAnchor, SlaPolicy, SlaPolicyVersion } from './sla-policy.types.js';
 
 type Canonicalize = (input: unknown) => string | undefined;
@@ -266,7 +266,7 @@ const MISSING_ANCHOR: Record<ClockAnchor, string> = {
 };
 
 /** The policy's clock start for a case, or undefined when the case lacks that timestamp. */
-export function clockStart(c: RemediationCase, clock: ClockAnchor): number | undefined {
+export function clockStart(c: CaseFigures, clock: ClockAnchor): number | undefined {
   switch (clock) {
     case 'release':
       return c.releasedAt;
@@ -283,7 +283,7 @@ export function clockStart(c: RemediationCase, clock: ClockAnchor): number | und
  * The latest instant any policy's clock can start for this case (release, publication, detection or KEV listing),
  * or its first event when later: with `maxDueSpanMs`, a bound on every due date a policy can give it.
  */
-export function latestClockAnchor(c: RemediationCase): number | undefined {
+export function latestClockAnchor(c: CaseFigures): number | undefined {
   const known = [c.releasedAt, c.publishedAt, c.detectedAt, c.kevAddedAt, c.firstEventAt].filter(
     (t): t is number => t !== undefined,
   );
@@ -342,7 +342,7 @@ function isoDay(t: number): string {
  * policy gives no deadline of its own. No clock start or no days for the severity: no deadline, and the basis says
  * why.
  */
-export function dueDate(caseObj: RemediationCase, policyVersion: SlaPolicyVersion): DueDate {
+export function dueDate(caseObj: CaseFigures, policyVersion: SlaPolicyVersion): DueDate {
   const { key, version, clock, dayKind } = policyVersion;
   const label = `policy ${key} v${version}`;
   const severity = caseObj.severity.severity;
