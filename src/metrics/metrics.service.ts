@@ -382,7 +382,7 @@ export class MetricsService {
    * counted as of asOf: received by then (considered) or later (late, listed by case, shown as a difference). Counted
    * from the `events_client_time` index alone; the late cases' keys are read only when there are any.
    */
-  async periodEvents(
+  async periodReporting(
     em: EntityManager,
     tenantId: string,
     clientId: string | null,
@@ -485,19 +485,19 @@ export class MetricsService {
     withTrend: boolean,
   ): Promise<MetricsScope<C>> {
     const clientId = client?.id ?? null;
-    const events = await this.periodEvents(em, tenantId, clientId, period, asOf);
+    const reporting = await this.periodReporting(em, tenantId, clientId, period, asOf);
     const report = computeMetrics({
       cases,
       events: [],
-      assetsInInventory: events.assets.map((a) => a.id),
-      assetsReporting: events.assets.filter((a) => a.reportedInPeriod).map((a) => a.id),
+      assetsInInventory: reporting.assets.map((a) => a.id),
+      assetsReporting: reporting.assets.filter((a) => a.reportedInPeriod).map((a) => a.id),
       period,
       asOf,
       policy,
       clientId,
       withTrend,
     });
-    report.eventsConsidered = events.considered;
+    report.eventsConsidered = reporting.considered;
     const dueDates = new Map<string, DueDate>();
     for (const c of cases)
       dueDates.set(c.key, dueDate(c, policyVersionFor(policy, c.detectedAt ?? c.firstEventAt)));
@@ -510,8 +510,8 @@ export class MetricsService {
       cases,
       dueDates,
       report,
-      assets: events.assets,
-      lateEvents: { count: events.late, caseKeys: events.lateCaseKeys },
+      assets: reporting.assets,
+      lateEvents: { count: reporting.late, caseKeys: reporting.lateCaseKeys },
     };
   }
 
