@@ -12,6 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { DomainError } from '../errors.js';
+import { digesting } from './digest-stream.js';
 
 export interface ArchiveInput {
   name: string;
@@ -59,13 +60,14 @@ const ALREADY_COMPRESSED = /\.(gz|xlsx|zip|png|jpg)$/i;
 
 /**
  * Writes the files into a zip at `outPath` (atomically: a partial file is renamed into place). Every entry gets
- * `mtime` (default: the DOS epoch) and mode 0644, so the output depends only on the names and bytes.
+ * `mtime` (default: the DOS epoch) and mode 0644, so the output depends only on the names and bytes. Resolves to
+ * the archive's SHA-256 and size, taken on the way to the file.
  */
 export async function writePackArchive(
   files: readonly ArchiveInput[],
   outPath: string,
   options: { mtime?: Date } = {},
-): Promise<void> {
+): Promise<{ sha256: string; size: number }> {
   const mtime = options.mtime ?? new Date(1980, 0, 1, 12);
   const names = new Set<string>();
   for (const file of files) {
@@ -85,9 +87,11 @@ export async function writePackArchive(
   }
   zip.end();
   const partial = `${outPath}.partial`;
+  const digest = digesting();
   try {
-    await pipeline(zip.outputStream, createWriteStream(partial));
+    await pipeline(zip.outputStream, digest.stream, createWriteStream(partial));
     await rename(partial, outPath);
+    return digest.result();
   } catch (error) {
     await rm(partial, { force: true });
     throw error;

@@ -30,7 +30,7 @@ import { copyOn, eventsCsvWorkerEntry, runEventsCsvWorker } from './csv/events-c
 import { writeEventsCsvGzByCopy, type EventsCsvWritten } from './csv/pack-csv.js';
 import type { EvidencePackContent, PeriodEventsScope } from './pack-content.js';
 import { periodEvents } from './period-events.js';
-import { assemblePack, describeFile, type PackTimings } from './pack-assembler.js';
+import { assemblePack, type PackTimings } from './pack-assembler.js';
 import { loadReportTemplates } from './pdf/report-templates.js';
 import { renderPackPdf } from './pdf/pack-pdf.renderer.js';
 import { SigningService } from './signing.service.js';
@@ -257,53 +257,61 @@ export class EvidenceService implements OnModuleInit {
       return r as Row | undefined;
     });
     if (!row) return null;
+    const record = toRecord(row);
+    const scope: PeriodEventsScope = {
+      clientId: record.clientId,
+      period: { from: record.periodFrom.getTime(), to: record.periodTo.getTime() },
+      asOf: record.asOf.getTime(),
+    };
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-pack-'));
+    // events.csv.gz needs only the scope: the database starts its COPY while this thread builds the content.
+    const earlyCsv = this.startEventsCsvEarly(tenantId, scope, path.join(work, 'early-events.csv.gz'));
     try {
       const generatedAt = Date.now();
-      const content = await this.content(tenantId, toRecord(row), generatedAt);
-      const scope = { clientId: row.client_id as string, period: content.period, asOf: content.asOf };
+      const content = await this.content(tenantId, record, generatedAt);
       await this.progress(tenantId, packId, 40);
       const key = await this.signing.signingKey();
       const dir = path.join(this.config.packStorageDir, tenantId);
       fs.mkdirSync(dir, { recursive: true });
-      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'patchproof-pack-'));
       const { layout, branding } = this.reportTemplates();
-      try {
-        const assembled = await assemblePack({
-          content,
-          events: () => this.eventStream(tenantId, row.client_id, content.period, content.asOf),
-          writeEventsCsv: (file) => this.writeEventsCsv(tenantId, scope, file),
-          writeXlsx: this.xlsxWorker(tenantId, scope, content),
-          renderPdf: (c, placeholder) =>
-            renderPackPdf(c, { layout, branding, signaturePlaceholder: (doc) => placeholder(doc) }),
-          key,
-          outDir: work,
-          eventsCap: this.config.packEventsSheetCap,
-          concurrent: this.config.packPartsConcurrent,
-          signingTime: new Date(generatedAt),
-        });
-        const final = path.join(dir, path.basename(assembled.archivePath));
-        fs.renameSync(assembled.archivePath, final);
-        const archive = await describeFile(path.basename(final), final);
-        await withTenant(this.dataSource, tenantId, (em) =>
-          em.query(
-            `WITH u AS (UPDATE evidence_packs SET status = 'ready', progress = 100, archive_path = $2, archive_sha256 = $3,
-               archive_size = $4, manifest = $5, summary = $6, policy_version = $7, finished_at = now() WHERE id = $1 RETURNING 1)
-             SELECT * FROM u`,
-            [
-              packId,
-              final,
-              archive.sha256,
-              archive.size,
-              JSON.stringify(assembled.manifest),
-              JSON.stringify(summaryOf(content)),
-              content.policy.version,
-            ],
-          ),
-        );
-        return { archivePath: final, timings: assembled.timings };
-      } finally {
-        fs.rmSync(work, { recursive: true, force: true });
-      }
+      const assembled = await assemblePack({
+        content,
+        events: () => this.eventStream(tenantId, row.client_id, content.period, content.asOf),
+        writeEventsCsv: earlyCsv
+          ? async (file) => {
+              const written = await earlyCsv.written;
+              fs.renameSync(earlyCsv.file, file);
+              return written;
+            }
+          : (file) => this.writeEventsCsv(tenantId, scope, file),
+        writeXlsx: this.xlsxWorker(tenantId, scope, content),
+        renderPdf: (c, placeholder) =>
+          renderPackPdf(c, { layout, branding, signaturePlaceholder: (doc) => placeholder(doc) }),
+        key,
+        outDir: work,
+        eventsCap: this.config.packEventsSheetCap,
+        concurrent: this.config.packPartsConcurrent,
+        signingTime: new Date(generatedAt),
+      });
+      const final = path.join(dir, path.basename(assembled.archivePath));
+      fs.renameSync(assembled.archivePath, final);
+      await withTenant(this.dataSource, tenantId, (em) =>
+        em.query(
+          `WITH u AS (UPDATE evidence_packs SET status = 'ready', progress = 100, archive_path = $2, archive_sha256 = $3,
+             archive_size = $4, manifest = $5, summary = $6, policy_version = $7, finished_at = now() WHERE id = $1 RETURNING 1)
+           SELECT * FROM u`,
+          [
+            packId,
+            final,
+            assembled.archive.sha256,
+            assembled.archive.size,
+            JSON.stringify(assembled.manifest),
+            JSON.stringify(summaryOf(content)),
+            content.policy.version,
+          ],
+        ),
+      );
+      return { archivePath: final, timings: assembled.timings };
     } catch (err) {
       this.logger.error({ err, packId }, 'pack rendering failed');
       const message = err instanceof DomainError ? err.message : 'rendering failed; see the service log';
@@ -314,7 +322,27 @@ export class EvidenceService implements OnModuleInit {
         ),
       );
       throw err;
+    } finally {
+      // A COPY still writing into the work folder (the content failed first) finishes before the folder goes.
+      await earlyCsv?.written.catch(() => undefined);
+      fs.rmSync(work, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * events.csv.gz started before the pack's content is built, in its worker thread (PostgreSQL with concurrent
+   * parts); null otherwise (the embedded database's one connection would only make the content wait).
+   */
+  private startEventsCsvEarly(
+    tenantId: string,
+    scope: PeriodEventsScope,
+    file: string,
+  ): { file: string; written: Promise<EventsCsvWritten> } | null {
+    const written = this.eventsCsvInWorker(tenantId, scope, file);
+    if (!written) return null;
+    // Awaited by the assembly, or by render's cleanup when the content fails first.
+    written.catch(() => undefined);
+    return { file, written };
   }
 
   private async progress(tenantId: string, packId: string, pct: number): Promise<void> {
@@ -421,10 +449,8 @@ export class EvidenceService implements OnModuleInit {
    * PostgreSQL and concurrent pack parts, in a worker thread on a connection of its own (see events-csv-worker).
    */
   writeEventsCsv(tenantId: string, scope: PeriodEventsScope, file: string): Promise<EventsCsvWritten> {
-    const entry = this.config.packPartsConcurrent ? eventsCsvWorkerEntry() : null;
-    if (entry && this.config.databaseUrl) {
-      return runEventsCsvWorker(entry, { databaseUrl: this.config.databaseUrl, tenantId, scope, file });
-    }
+    const inWorker = this.eventsCsvInWorker(tenantId, scope, file);
+    if (inWorker) return inWorker;
     return writeEventsCsvGzByCopy(
       (sql, consume) =>
         withTenant(this.dataSource, tenantId, (em) =>
@@ -437,6 +463,18 @@ export class EvidenceService implements OnModuleInit {
       scope,
       file,
     );
+  }
+
+  /** events.csv.gz in a worker thread on a connection of its own, with PostgreSQL and concurrent parts; else null. */
+  private eventsCsvInWorker(
+    tenantId: string,
+    scope: PeriodEventsScope,
+    file: string,
+  ): Promise<EventsCsvWritten> | null {
+    const entry = this.config.packPartsConcurrent ? eventsCsvWorkerEntry() : null;
+    const databaseUrl = this.config.databaseUrl;
+    if (!entry || !databaseUrl) return null;
+    return runEventsCsvWorker(entry, { databaseUrl, tenantId, scope, file });
   }
 
   /**

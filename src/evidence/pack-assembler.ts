@@ -99,6 +99,8 @@ export interface PackTimings {
 
 export interface AssembledPack {
   archivePath: string;
+  /** SHA-256 and size of the archive, taken while it was written. */
+  archive: { sha256: string; size: number };
   manifest: PackManifest;
   /** Every file in the archive, the manifest and its signature included. */
   files: ManifestFile[];
@@ -169,32 +171,36 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
             ? input.writeXlsx(path(XLSX_FILE), options)
             : writePackXlsx(content, events, path(XLSX_FILE), options);
         }),
-      pdf: () =>
-        timed('pdfRenderMs', () =>
+      // The PDF, then the parts that need only the content and this thread (cases.csv, OSCAL, the PDF signature):
+      // they run while the database and the worker threads still make events.csv.gz and the XLSX.
+      pdfAndRest: async () => {
+        const unsigned = await timed('pdfRenderMs', () =>
           input.renderPdf(content, (doc) => {
             placed++;
             addSignaturePlaceholder(doc, placeholderInfo);
           }),
-        ),
+        );
+        if (placed !== 1)
+          throw new Error(`the PDF renderer called the signature placeholder ${placed} times, not once`);
+        const casesCsv = await timed('casesCsvMs', () => writeCasesCsv(content, path(CASES_CSV_FILE)));
+        const oscal = await timed('oscalMs', async () => {
+          const files = packOscalFiles(content);
+          for (const file of files) await writeFile(path(file.name), file.bytes);
+          return files;
+        });
+        const signedPdf = await timed('pdfSignMs', () => signPdf(unsigned, key, { signingTime }));
+        await writeFile(path(PDF_FILE), signedPdf);
+        return { casesCsv, oscal, signedPdf };
+      },
     };
-    const [eventsCsv, xlsx, unsigned] =
+    const [eventsCsv, xlsx, { casesCsv, oscal, signedPdf }] =
       input.concurrent === false
-        ? [await parts.eventsCsv(), await parts.xlsx(), await parts.pdf()]
-        : await allSettledOrThrow(parts.eventsCsv(), parts.xlsx(), parts.pdf());
+        ? [await parts.eventsCsv(), await parts.xlsx(), await parts.pdfAndRest()]
+        : await allSettledOrThrow(parts.eventsCsv(), parts.xlsx(), parts.pdfAndRest());
     if (eventsCsv.rows !== totalEvents)
       throw new Error(
         `events.csv.gz holds ${eventsCsv.rows} events but the pack counts ${totalEvents}: the period's events changed while the pack was made`,
       );
-    if (placed !== 1)
-      throw new Error(`the PDF renderer called the signature placeholder ${placed} times, not once`);
-    const casesCsv = await timed('casesCsvMs', () => writeCasesCsv(content, path(CASES_CSV_FILE)));
-    const oscal = await timed('oscalMs', async () => {
-      const files = packOscalFiles(content);
-      for (const file of files) await writeFile(path(file.name), file.bytes);
-      return files;
-    });
-    const signedPdf = await timed('pdfSignMs', () => signPdf(unsigned, key, { signingTime }));
-    await writeFile(path(PDF_FILE), signedPdf);
     const certificate = Buffer.from(certificateChainPem(key));
     await writeFile(path(CERTIFICATE_FILE), certificate);
     // Files whose bytes this thread holds, or whose writer hashed them on the way, are not read back to be hashed.
@@ -244,7 +250,7 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
       return { manifest: built, manifestBytes: bytes, signature: signManifest(bytes, key, signingTime) };
     });
 
-    await timed('archiveMs', () =>
+    const archive = await timed('archiveMs', () =>
       writePackArchive(
         [
           ...listed.map((name) => ({ name, path: path(name) })),
@@ -258,6 +264,7 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
     timings.totalMs = Math.round((performance.now() - started) * 10) / 10;
     return {
       archivePath,
+      archive,
       manifest,
       files: [
         ...files,

@@ -8,12 +8,12 @@
  * (OWASP "CSV injection"): hostnames, titles and error codes come from customer systems.
  */
 import { createWriteStream } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { Readable, Transform, type Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { LedgerEvent } from '../../ingestion/patch-event.js';
 import { isUuid } from '../../tenancy/uuid.js';
+import { digesting } from '../digest-stream.js';
 import type { EventStream, EvidencePackContent, PeriodEventsScope } from '../pack-content.js';
 import { casesTable, eventColumns, type CellKind, type CellValue, type Column } from '../pack-tables.js';
 
@@ -117,10 +117,19 @@ function instantLiteral(ms: number): string {
   if (!Number.isFinite(ms)) throw new Error('events CSV: an instant is not a number');
   return `'${new Date(ms).toISOString()}'::timestamptz`;
 }
-const iso = (expr: string) => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-/** `csvField` in SQL: '' is absent (NULL, an empty field), and a cell a spreadsheet would evaluate gets a `'`. */
+/**
+ * UTC by a fixed offset: `AT TIME ZONE 'UTC'` looks the zone up by name on every row (0.15 s per column of a million
+ * events), an interval does not, and neither depends on the session's time zone.
+ */
+const iso = (expr: string) =>
+  `to_char((${expr}) AT TIME ZONE INTERVAL '00:00', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/**
+ * `csvField` in SQL: '' is absent (NULL, an empty field), and a cell a spreadsheet would evaluate (first character
+ * `=`, `+`, `-`, `@`, tab or CR) gets a `'`. The first character is tested by its code (`ascii`, 0 for ''): `left(x, 1)`
+ * made a string per cell, 0.27 s per column of a million events, about 4 s of the server's time for a pack.
+ */
 const text = (expr: string) =>
-  `CASE WHEN (${expr}) = '' THEN NULL WHEN left(${expr}, 1) IN ('=', '+', '-', '@', E'\t', E'\r') THEN '''' || (${expr}) ELSE ${expr} END`;
+  `CASE WHEN ascii(${expr}) IN (61, 43, 45, 64, 9, 13) THEN '''' || (${expr}) ELSE nullif(${expr}, '') END`;
 
 /** The rows of events.csv.gz (header excluded), in `eventColumns` order, for `COPY (…) TO STDOUT (FORMAT csv)`. */
 export function eventsCsvQuery(scope: PeriodEventsScope): string {
@@ -227,22 +236,6 @@ export interface EventsCsvWritten {
   size?: number;
 }
 
-/**
- * Hashes and counts the bytes on their way to the file: the manifest's SHA-256 and size of events.csv.gz (130 MB
- * for a million events) without reading the file back on the thread that assembles the pack.
- */
-function digesting(): { stream: Transform; result: () => { sha256: string; size: number } } {
-  const hash = createHash('sha256');
-  let size = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
-  return { stream, result: () => ({ sha256: hash.digest('hex'), size }) };
-}
 
 /**
  * Streams every event through gzip into `out`; memory stays bounded because `Readable.from` pulls the next event
