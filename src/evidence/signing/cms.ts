@@ -7,6 +7,7 @@
  */
 import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
+import { nativeRsaSigner } from './native-rsa.js';
 import type { SigningKey } from './signing-keys.js';
 
 /** A certificate a verifier trusts: PEM text (one or more certificates), DER bytes, or a parsed certificate. */
@@ -61,7 +62,8 @@ export function signDetachedCms(content: Buffer, key: SigningKey, signingTime: D
   p7.addCertificate(key.certificate);
   for (const certificate of key.chain) p7.addCertificate(certificate);
   p7.addSigner({
-    key: key.privateKey,
+    // OpenSSL does the RSA operation (see native-rsa); forge's typings want its own key type.
+    key: nativeRsaSigner(key.privateKey) as unknown as forge.pki.rsa.PrivateKey,
     certificate: key.certificate,
     digestAlgorithm: forge.pki.oids.sha256,
     // In DER order of their encodings (contentType, signingTime, messageDigest): a SET OF must be sorted, and

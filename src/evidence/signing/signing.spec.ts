@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import PDFDocument from 'pdfkit';
 import { signManifest, verifyManifestSignature } from './manifest-signer.js';
+import { nativeRsaSigner } from './native-rsa.js';
 import { addSignaturePlaceholder, signPdf, verifyPdfSignature } from './pdf-signer.js';
 import {
   certificateCommonName,
@@ -131,6 +132,20 @@ describe('development signing key', () => {
     } finally {
       rmSync(rotatedDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('RSA by OpenSSL for the CMS builder', () => {
+  it('gives the bytes forge gives (PKCS#1 v1.5 is deterministic), and leaves other digests to forge', () => {
+    for (const text of ['', 'manifest bytes', 'ü'.repeat(5000)]) {
+      const md = forge.md.sha256.create().update(text, 'utf8');
+      expect(nativeRsaSigner(key.privateKey).sign(md, 'RSASSA-PKCS1-V1_5')).toBe(
+        key.privateKey.sign(md, 'RSASSA-PKCS1-V1_5'),
+      );
+      expect(nativeRsaSigner(key.privateKey).sign(md)).toBe(key.privateKey.sign(md));
+    }
+    const sha1 = forge.md.sha1.create().update('legacy', 'utf8');
+    expect(nativeRsaSigner(key.privateKey).sign(sha1)).toBe(key.privateKey.sign(sha1));
   });
 });
 
