@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,37 @@ describe('writePackArchive / readPackArchive', () => {
     expect(entries.map((e) => e.name)).toEqual(['events.csv.gz', 'manifest.json', 'pack.pdf']);
     expect(entries[1].data!.toString()).toBe('{"a":1}');
     expect(entries[2].sha256).toBe(sha(readFileSync(pdfPath)));
+  });
+
+  it('writes CRC-32s that an independent reader accepts, and returns the SHA-256 and size of the archive', async () => {
+    // Larger than one read of the file stream, so the CRC is carried from chunk to chunk.
+    const big = join(dir, 'big.csv');
+    writeFileSync(big, Buffer.concat([randomBytes(300_000), Buffer.from('id,at\r\n'.repeat(50_000))]));
+    const out = join(dir, 'crc.zip');
+    const written = await writePackArchive(
+      [
+        { name: 'cases.csv', path: big },
+        { name: 'events.csv.gz', buffer: randomBytes(70_000) },
+        { name: 'empty.json', buffer: Buffer.alloc(0) },
+      ],
+      out,
+      { mtime },
+    );
+    expect(written).toEqual({ sha256: sha(readFileSync(out)), size: readFileSync(out).length });
+    const unzip = spawnSync('unzip', ['-tq', out], { encoding: 'utf8' });
+    if (unzip.error) {
+      console.warn('unzip not installed: the CRC-32s are checked by Python only');
+    } else {
+      expect(unzip.stdout).toMatch(/No errors detected/);
+      expect(unzip.status).toBe(0);
+    }
+    const python = spawnSync(
+      'python3',
+      ['-c', 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).testzip())', out],
+      { encoding: 'utf8' },
+    );
+    if (!python.error) expect(python.stdout.trim()).toBe('None');
+    expect(unzip.error && python.error).toBeFalsy();
   });
 
   it('keeps only the bytes asked for, but hashes everything', async () => {

@@ -47,11 +47,10 @@ import {
 import { certificateChainPem, certificateCommonName, type SigningKey } from './signing/signing-keys.js';
 import {
   DEFAULT_EVENTS_CAP,
-  writePackXlsx,
   XLSX_FILE,
   type XlsxOptions,
   type XlsxResult,
-} from './xlsx/pack-xlsx.writer.js';
+} from './xlsx/pack-xlsx-options.js';
 
 export const PDF_FILE = 'pack.pdf';
 export const CERTIFICATE_FILE = 'signing-cert.pem';
@@ -169,7 +168,9 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
           const options = { eventsCap: input.eventsCap ?? DEFAULT_EVENTS_CAP, totalEvents };
           return input.writeXlsx
             ? input.writeXlsx(path(XLSX_FILE), options)
-            : writePackXlsx(content, events, path(XLSX_FILE), options);
+            : import('./xlsx/pack-xlsx.writer.js').then(({ writePackXlsx }) =>
+                writePackXlsx(content, events, path(XLSX_FILE), options),
+              );
         }),
       // The PDF, then the parts that need only the content and this thread (cases.csv, OSCAL, the PDF signature):
       // they run while the database and the worker threads still make events.csv.gz and the XLSX.
@@ -184,7 +185,8 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
           throw new Error(`the PDF renderer called the signature placeholder ${placed} times, not once`);
         const casesCsv = await timed('casesCsvMs', () => writeCasesCsv(content, path(CASES_CSV_FILE)));
         const oscal = await timed('oscalMs', async () => {
-          const files = packOscalFiles(content);
+          // Only the bytes are kept: the documents' object trees (tens of MB for 10,000 cases) go at once.
+          const files = packOscalFiles(content).map(({ name, bytes }) => ({ name, bytes }));
           for (const file of files) await writeFile(path(file.name), file.bytes);
           return files;
         });

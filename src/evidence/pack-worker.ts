@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import pg from 'pg';
 import { APP_ROLE, TENANT_SCOPE_SQL } from '../database/tenant-scope.js';
 
@@ -20,11 +20,17 @@ export function compiledWorkerEntry(file: string, base: string): URL | null {
 
 /**
  * Runs `job` in a worker thread; resolves to the one message the worker posts, rejects with its error (a file it
- * was writing may then be partial: discard it).
+ * was writing may then be partial: discard it). `resourceLimits` bound the worker's heap: a worker that would pass
+ * them stops with ERR_WORKER_OUT_OF_MEMORY instead of growing the service's memory.
  */
-export function runPackWorker<T>(entry: URL, job: unknown, part: string): Promise<T> {
+export function runPackWorker<T>(
+  entry: URL,
+  job: unknown,
+  part: string,
+  resourceLimits?: ResourceLimits,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(entry, { workerData: job });
+    const worker = new Worker(entry, { workerData: job, resourceLimits });
     let result: { value: T } | undefined;
     worker.once('message', (message: T) => (result = { value: message }));
     worker.once('error', reject);

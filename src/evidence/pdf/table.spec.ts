@@ -1,8 +1,9 @@
+import { jest } from '@jest/globals';
 import PDFDocument from 'pdfkit';
 
 import { resolveFontFile } from './report-templates.js';
 import type { TableColumn, TableStyle } from './table.js';
-import { contentBottom, drawTable, TextMeasurer } from './table.js';
+import { contentBottom, drawTable, tableText, TextMeasurer } from './table.js';
 
 const REGULAR = resolveFontFile('DejaVuSans.ttf');
 const BOLD = resolveFontFile('DejaVuSans-Bold.ttf');
@@ -37,19 +38,28 @@ function renderRows(rows: Row[]): { drawn: Drawn[]; bottom: number; lineH: numbe
   const doc = new PDFDocument({ size: 'A4', margin: 50, bufferPages: true, font: REGULAR });
   doc.on('data', () => undefined);
   const drawn: Drawn[] = [];
+  type Doc = PDFKit.PDFDocument;
+  // Cells reach the page through tableText.drawLine, the continued label through doc.text.
   const text = doc.text.bind(doc) as (
     t: string,
     x?: number,
     y?: number,
     o?: PDFKit.Mixins.TextOptions,
   ) => Doc;
-  type Doc = PDFKit.PDFDocument;
   doc.text = ((t: string, x?: number, y?: number, o?: PDFKit.Mixins.TextOptions) => {
     drawn.push({ page: doc.bufferedPageRange().count, text: t, y: y ?? doc.y });
     return text(t, x, y, o);
   }) as Doc['text'];
+  const drawLine = tableText.drawLine;
+  const spy = jest
+    .spyOn(tableText, 'drawLine')
+    .mockImplementation((d: PDFKit.PDFDocument, t: string, x: number, y: number) => {
+      drawn.push({ page: doc.bufferedPageRange().count, text: t, y });
+      drawLine(d, t, x, y);
+    });
   doc.y = 700; // start near the bottom: the first row must not be orphaned from its header
   drawTable(doc, columns, rows, style, { continuedLabel: 'Table (continued)' });
+  spy.mockRestore();
   const pages = doc.bufferedPageRange().count;
   const bottom = contentBottom(doc);
   doc.end();

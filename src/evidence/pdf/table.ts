@@ -302,6 +302,64 @@ function columnWidths<R>(
   return widths;
 }
 
+/** The parts of pdfkit's current font that `drawLine` uses (pdfkit 0.20: embedded and standard fonts alike). */
+interface LineFont {
+  id: string;
+  /** In thousandths of an em. */
+  ascender: number;
+  /** Glyph ids as hex, and positions in thousandths of an em: pdfkit's own shaping (cached per word). */
+  encode(text: string): [string[], { xAdvance: number; xOffset: number; yOffset: number; advanceWidth: number }[]];
+  ref(): unknown;
+}
+interface LineDoc {
+  _font: LineFont;
+  _fontSize: number;
+  page: { fonts: Record<string, unknown> };
+}
+
+const pdfNumber = (n: number): number => Math.round(n * 1e6) / 1e6;
+
+/**
+ * One line of text with its top at (x, y) in the current font, size and colour: the glyphs and kerning of
+ * `doc.text(text, x, y, { lineBreak: false })` (pdfkit's own `encode`), written as one text object. pdfkit's `text`
+ * measures the line again, and wraps each line in a graphics state save, a transform and a restore, in eight
+ * separate content writes; for the 90,000 cells of a 10,000-case appendix that was most of the PDF's time. The
+ * text matrix flips y back (the page's coordinates run top-down); readers and `pdftotext` see the same text.
+ * Glyphs with a vertical or horizontal offset (marks placed by the font) are left to pdfkit.
+ */
+function drawLine(doc: Doc, text: string, x: number, y: number): void {
+  if (text === '') return;
+  const d = doc as unknown as LineDoc;
+  const font = d._font;
+  const [encoded, positions] = font.encode(text);
+  if (positions.some((p) => p.xOffset !== 0 || p.yOffset !== 0)) {
+    doc.text(text, x, y, { lineBreak: false });
+    return;
+  }
+  if (d.page.fonts[font.id] == null) d.page.fonts[font.id] = font.ref();
+  // As pdfkit's TJ: a run of glyphs, then the kerning after its last glyph (0 for the final run).
+  const runs: string[] = [];
+  let last = 0;
+  const run = (end: number) => {
+    if (last >= end) return;
+    const after = positions[end - 1];
+    runs.push(`<${encoded.slice(last, end).join('')}> ${pdfNumber(-(after.xAdvance - after.advanceWidth))}`);
+    last = end;
+  };
+  for (let i = 0; i < positions.length; i++) {
+    if (positions[i].xAdvance - positions[i].advanceWidth !== 0) run(i + 1);
+  }
+  run(positions.length);
+  const size = d._fontSize;
+  const baseline = y + (font.ascender / 1000) * size;
+  doc.addContent(
+    `BT\n1 0 0 -1 ${pdfNumber(x)} ${pdfNumber(baseline)} Tm\n/${font.id} ${pdfNumber(size)} Tf\n[${runs.join(' ')}] TJ\nET`,
+  );
+}
+
+/** How table cells reach the page; an object so that a spec can observe every line drawn. */
+export const tableText = { drawLine };
+
 interface Laid {
   lines: string[][];
   height: number;
@@ -387,7 +445,7 @@ function* tablePages<R>(
           const free = inner[i] - m.width(line, font, size);
           lx += align === 'right' ? free : free / 2;
         }
-        doc.text(line, lx, ly, { lineBreak: false });
+        tableText.drawLine(doc, line, lx, ly);
         ly += lineH;
       }
     }

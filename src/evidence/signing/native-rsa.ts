@@ -31,7 +31,7 @@ export function nativeRsaSigner(key: forge.pki.rsa.PrivateKey): ForgeSigningKey 
   return {
     sign(md, scheme) {
       if (md.algorithm !== 'sha256' || (scheme !== undefined && scheme.toUpperCase() !== 'RSASSA-PKCS1-V1_5')) {
-        return key.sign(md, scheme as 'RSASSA-PKCS1-V1_5' | undefined);
+        return key.sign(md, scheme);
       }
       const digest = Buffer.from(md.digest().getBytes(), 'binary');
       const signature = privateEncrypt(

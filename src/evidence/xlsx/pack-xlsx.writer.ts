@@ -11,6 +11,9 @@ import { type EventEmitter, once } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import type { XlsxOptions, XlsxResult } from './pack-xlsx-options.js';
+
+export { DEFAULT_EVENTS_CAP, XLSX_FILE, type XlsxOptions, type XlsxResult } from './pack-xlsx-options.js';
 import { nextTurn, ROWS_PER_TURN } from '../event-loop.js';
 import type { DurationStats, Rate } from '../../metrics/metrics-report.js';
 import type { EventStream, EvidencePackContent } from '../pack-content.js';
@@ -29,8 +32,6 @@ import {
   type Table,
 } from '../pack-tables.js';
 
-export const XLSX_FILE = 'pack.xlsx';
-export const DEFAULT_EVENTS_CAP = 100_000;
 
 export const SHEETS = [
   'Summary',
@@ -43,22 +44,6 @@ export const SHEETS = [
   'Changes sample',
   'Provenance',
 ] as const;
-
-export interface XlsxOptions {
-  /** Most events the Events sheet holds. */
-  eventsCap: number;
-  /**
-   * How many events the stream yields, when the caller already counted them (the assembler writes events.csv.gz
-   * first). Without it the writer reads the stream once to count, because the cap note sits above the rows.
-   */
-  totalEvents?: number;
-}
-
-export interface XlsxResult {
-  eventRows: number;
-  capped: boolean;
-  totalEvents: number;
-}
 
 const DATE_FORMAT = 'yyyy-mm-dd hh:mm';
 const DAYS_FORMAT = '0.0';
