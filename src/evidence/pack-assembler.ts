@@ -172,9 +172,21 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
                 writePackXlsx(content, events, path(XLSX_FILE), options),
               );
         }),
-      // The PDF, then the parts that need only the content and this thread (cases.csv, OSCAL, the PDF signature):
-      // they run while the database and the worker threads still make events.csv.gz and the XLSX.
+      // The parts that need only the content and this thread (cases.csv, OSCAL, the PDF and its signature): they
+      // run while the database and the worker threads make events.csv.gz and the XLSX. OSCAL comes first, while the
+      // XLSX worker's heap is still small: its document trees are this thread's largest passing allocation.
       pdfAndRest: async () => {
+        const casesCsv = await timed('casesCsvMs', () => writeCasesCsv(content, path(CASES_CSV_FILE)));
+        const oscal = await timed('oscalMs', async () => {
+          // Only their names, hashes and sizes are kept once written: the bytes (20 MB) and the documents' object
+          // trees go at once.
+          const written: ManifestFile[] = [];
+          for (const file of packOscalFiles(content)) {
+            await writeFile(path(file.name), file.bytes);
+            written.push(describeBuffer(file.name, file.bytes));
+          }
+          return written;
+        });
         const unsigned = await timed('pdfRenderMs', () =>
           input.renderPdf(content, (doc) => {
             placed++;
@@ -183,19 +195,12 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
         );
         if (placed !== 1)
           throw new Error(`the PDF renderer called the signature placeholder ${placed} times, not once`);
-        const casesCsv = await timed('casesCsvMs', () => writeCasesCsv(content, path(CASES_CSV_FILE)));
-        const oscal = await timed('oscalMs', async () => {
-          // Only the bytes are kept: the documents' object trees (tens of MB for 10,000 cases) go at once.
-          const files = packOscalFiles(content).map(({ name, bytes }) => ({ name, bytes }));
-          for (const file of files) await writeFile(path(file.name), file.bytes);
-          return files;
-        });
         const signedPdf = await timed('pdfSignMs', () => signPdf(unsigned, key, { signingTime }));
         await writeFile(path(PDF_FILE), signedPdf);
-        return { casesCsv, oscal, signedPdf };
+        return { casesCsv, oscal, pdf: describeBuffer(PDF_FILE, signedPdf) };
       },
     };
-    const [eventsCsv, xlsx, { casesCsv, oscal, signedPdf }] =
+    const [eventsCsv, xlsx, { casesCsv, oscal, pdf }] =
       input.concurrent === false
         ? [await parts.eventsCsv(), await parts.xlsx(), await parts.pdfAndRest()]
         : await allSettledOrThrow(parts.eventsCsv(), parts.xlsx(), parts.pdfAndRest());
@@ -207,9 +212,9 @@ export async function assemblePack(input: AssemblePackInput): Promise<AssembledP
     await writeFile(path(CERTIFICATE_FILE), certificate);
     // Files whose bytes this thread holds, or whose writer hashed them on the way, are not read back to be hashed.
     const described = new Map<string, ManifestFile>([
-      [PDF_FILE, describeBuffer(PDF_FILE, signedPdf)],
+      [PDF_FILE, pdf],
       [CERTIFICATE_FILE, describeBuffer(CERTIFICATE_FILE, certificate)],
-      ...oscal.map((file): [string, ManifestFile] => [file.name, describeBuffer(file.name, file.bytes)]),
+      ...oscal.map((file): [string, ManifestFile] => [file.name, file]),
     ]);
     if (eventsCsv.sha256 !== undefined && eventsCsv.size !== undefined) {
       described.set(EVENTS_CSV_FILE, {
