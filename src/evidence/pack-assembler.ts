@@ -6,12 +6,13 @@
  *   oscal-assessment-results.json, oscal-poam.json (validated OSCAL v1.2.1)  ← listed in the manifest
  *   manifest.json (RFC 8785), manifest.json.p7s (detached CMS over manifest.json)
  *
- * The three large parts are made at the same time when `concurrent`: on PostgreSQL the service makes events.csv.gz
- * (formatted by the database's COPY) and pack.xlsx each in a worker thread of its own while this thread draws the
- * PDF (see `writeEventsCsv`, `writeXlsx`); without them the parts share this thread (the PDF's case appendix lets
- * the event loop run at each page break). Each part streams, so memory stays bounded; the event stream is read
- * twice (events.csv.gz, the XLSX Events sheet up to its cap). With one database connection (the embedded database)
- * they run one after another. Timings per part are returned for benchmarks.
+ * The parts are made at the same time when `concurrent`: on PostgreSQL the service makes events.csv.gz (formatted
+ * by the database's COPY, started before the content) and pack.xlsx each in a worker thread of its own while this
+ * thread writes cases.csv and OSCAL, draws the PDF and signs it (see `writeEventsCsv`, `writeXlsx`); without them
+ * the parts share this thread (the PDF's case appendix lets the event loop run at each page break). Each part
+ * streams, so memory stays bounded; the event stream is read twice (events.csv.gz, the XLSX Events sheet up to its
+ * cap). With one database connection (the embedded database) they run one after another. Timings per part are
+ * returned for benchmarks.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';

@@ -251,7 +251,6 @@ export interface EventsCsvWritten {
   size?: number;
 }
 
-
 /**
  * Streams every event through gzip into `out`; memory stays bounded because `Readable.from` pulls the next event
  * only when gzip and the destination have room. `hostnames` (asset id → hostname) fills the Hostname column.

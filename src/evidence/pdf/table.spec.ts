@@ -1,9 +1,10 @@
 import { jest } from '@jest/globals';
+import fc from 'fast-check';
 import PDFDocument from 'pdfkit';
 
 import { resolveFontFile } from './report-templates.js';
 import type { TableColumn, TableStyle } from './table.js';
-import { contentBottom, drawTable, tableText, TextMeasurer } from './table.js';
+import { contentBottom, drawTable, encodeLatin, tableText, TextMeasurer } from './table.js';
 
 const REGULAR = resolveFontFile('DejaVuSans.ttf');
 const BOLD = resolveFontFile('DejaVuSans-Bold.ttf');
@@ -161,5 +162,42 @@ describe('TextMeasurer.wrap', () => {
     expect([state._font, state._fontSize]).toEqual([font, size]);
     // Other scripts are shaped, as drawn.
     expect(m.width('東京-db-02', REGULAR, 7)).toBe(m.shapedWidth('東京-db-02', REGULAR, 7));
+  });
+});
+
+describe('encodeLatin', () => {
+  type Encoded = [string[], { xAdvance: number; xOffset: number; yOffset: number; advanceWidth: number }[]];
+  const fontOf = (file: string) => {
+    const doc = new PDFDocument({ font: file });
+    return (doc as unknown as { _font: Parameters<typeof encodeLatin>[0] & { encode(t: string): Encoded } })
+      ._font;
+  };
+
+  it('gives the glyphs and positions pdfkit gives, kerning included, or leaves the text to pdfkit', () => {
+    for (const file of [REGULAR, BOLD]) {
+      const font = fontOf(file);
+      const unit = fc.constantFrom(...'AVTaoWy.,- 0123456789:ffilzüÅŁß—'.split(''), 'T', 'o', ' ');
+      fc.assert(
+        fc.property(fc.string({ unit, maxLength: 24 }), (text) => {
+          const fast = encodeLatin(font, text);
+          const [glyphs, positions] = font.encode(text);
+          if (fast === null) {
+            // Other scripts (here the em dash), or a pair the font joins into one glyph (fi, fl, ff).
+            expect(/[^\u0020-\u024f]/.test(text) || glyphs.length < text.length).toBe(true);
+            return;
+          }
+          expect(fast[0]).toEqual(glyphs);
+          expect(fast[1].map((p) => p.advanceWidth)).toEqual(positions.map((p) => p.advanceWidth));
+          fast[1].forEach((p, i) => expect(p.xAdvance).toBeCloseTo(positions[i].xAdvance, 9));
+        }),
+        { numRuns: 400 },
+      );
+      for (const text of ['srv-zürich-01.example', 'AVATAR To Wa', '2026-10-01', 'KB5044284', 'remediated']) {
+        const fast = encodeLatin(font, text)!;
+        expect(fast[0]).toEqual(font.encode(text)[0]);
+      }
+      expect(encodeLatin(font, 'affirm')).toBeNull();
+      expect(encodeLatin(font, '東京-db-02')).toBeNull();
+    }
   });
 });

@@ -302,14 +302,98 @@ function columnWidths<R>(
   return widths;
 }
 
+interface GlyphPosition {
+  xAdvance: number;
+  xOffset: number;
+  yOffset: number;
+  advanceWidth: number;
+}
 /** The parts of pdfkit's current font that `drawLine` uses (pdfkit 0.20: embedded and standard fonts alike). */
 interface LineFont {
   id: string;
   /** In thousandths of an em. */
   ascender: number;
   /** Glyph ids as hex, and positions in thousandths of an em: pdfkit's own shaping (cached per word). */
-  encode(text: string): [string[], { xAdvance: number; xOffset: number; yOffset: number; advanceWidth: number }[]];
+  encode(text: string): [string[], GlyphPosition[]];
   ref(): unknown;
+  /** Embedded fonts only: the fontkit face, its subset, and the widths and code points pdfkit embeds per subset glyph. */
+  font?: {
+    glyphForCodePoint(codePoint: number): { id: number; advanceWidth: number; codePoints: number[] };
+    layout(text: string): {
+      glyphs: { id: number; advanceWidth: number }[];
+      positions: { xAdvance: number }[];
+    };
+  };
+  subset?: { includeGlyph(glyphId: number): number };
+  widths?: number[];
+  unicode?: number[][];
+  scale?: number;
+}
+
+/** Per embedded font: each Latin code's subset glyph (hex) and advance, and each pair's kerning, in 1/1000 em. */
+interface LatinGlyphs {
+  hex: (string | undefined)[];
+  advance: Float64Array;
+  /** Kerning of the pair a·b at `a * LATIN_END + b`; NaN until shaped; Infinity when the pair is not two glyphs. */
+  kern: Float64Array;
+}
+const latinGlyphs = new WeakMap<LineFont, LatinGlyphs>();
+
+/**
+ * `font.encode(text)` for Latin text, from each character's glyph and each adjacent pair's kerning, shaped once per
+ * font: pdfkit shapes every distinct word with fontkit (OpenType layout), and the appendix's ids and dates are
+ * mostly distinct words. The same glyphs and positions as pdfkit's own (the table spec compares them on random
+ * text); null, and pdfkit shapes, for other scripts, tabs, or a pair that the font joins (DejaVu's fi, fl, ff
+ * ligatures).
+ */
+export function encodeLatin(font: LineFont, text: string): [string[], GlyphPosition[]] | null {
+  const face = font.font;
+  if (!face || !font.subset || !font.widths || !font.unicode || !font.scale || !LATIN_ONLY.test(text))
+    return null;
+  let g = latinGlyphs.get(font);
+  if (!g) {
+    g = {
+      hex: [],
+      advance: new Float64Array(LATIN_END),
+      kern: new Float64Array(LATIN_END * LATIN_END).fill(NaN),
+    };
+    latinGlyphs.set(font, g);
+  }
+  const scale = font.scale;
+  const hex: string[] = new Array<string>(text.length);
+  const positions: GlyphPosition[] = new Array<GlyphPosition>(text.length);
+  let previous = -1;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    let h = g.hex[code];
+    if (h === undefined) {
+      const glyph = face.glyphForCodePoint(code);
+      const gid = font.subset.includeGlyph(glyph.id);
+      font.widths[gid] ??= glyph.advanceWidth * scale;
+      font.unicode[gid] ??= glyph.codePoints;
+      h = g.hex[code] = `0000${gid.toString(16)}`.slice(-4);
+      g.advance[code] = glyph.advanceWidth * scale;
+    }
+    hex[i] = h;
+    const advanceWidth = g.advance[code];
+    positions[i] = { xAdvance: advanceWidth, xOffset: 0, yOffset: 0, advanceWidth };
+    // pdfkit lays text out word by word, a run ending after each space: a pair starting with a space is not kerned.
+    if (previous >= 0 && previous !== SPACE) {
+      const at = previous * LATIN_END + code;
+      let kern = g.kern[at];
+      if (Number.isNaN(kern)) {
+        const run = face.layout(String.fromCharCode(previous, code));
+        kern = g.kern[at] =
+          run.glyphs.length === 2
+            ? (run.positions[0].xAdvance - run.glyphs[0].advanceWidth) * scale
+            : Infinity;
+      }
+      if (kern === Infinity) return null;
+      positions[i - 1].xAdvance += kern;
+    }
+    previous = code;
+  }
+  return [hex, positions];
 }
 interface LineDoc {
   _font: LineFont;
@@ -331,7 +415,7 @@ function drawLine(doc: Doc, text: string, x: number, y: number): void {
   if (text === '') return;
   const d = doc as unknown as LineDoc;
   const font = d._font;
-  const [encoded, positions] = font.encode(text);
+  const [encoded, positions] = encodeLatin(font, text) ?? font.encode(text);
   if (positions.some((p) => p.xOffset !== 0 || p.yOffset !== 0)) {
     doc.text(text, x, y, { lineBreak: false });
     return;

@@ -30,7 +30,10 @@ export function nativeRsaSigner(key: forge.pki.rsa.PrivateKey): ForgeSigningKey 
   const openssl = native;
   return {
     sign(md, scheme) {
-      if (md.algorithm !== 'sha256' || (scheme !== undefined && scheme.toUpperCase() !== 'RSASSA-PKCS1-V1_5')) {
+      if (
+        md.algorithm !== 'sha256' ||
+        (scheme !== undefined && scheme.toUpperCase() !== 'RSASSA-PKCS1-V1_5')
+      ) {
         return key.sign(md, scheme);
       }
       const digest = Buffer.from(md.digest().getBytes(), 'binary');

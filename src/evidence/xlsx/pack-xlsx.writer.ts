@@ -32,7 +32,6 @@ import {
   type Table,
 } from '../pack-tables.js';
 
-
 export const SHEETS = [
   'Summary',
   'Controls',
