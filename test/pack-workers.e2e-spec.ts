@@ -48,7 +48,7 @@ async function inCompiledWorkers(
     if (!entry) throw new Error('no compiled worker entry');
     const out = [];
     for (const job of v8.deserialize(fs.readFileSync(${JSON.stringify(jobsFile)}))) {
-      out.push(await runner.${runFunction}(entry, job).catch((err) => ({ error: String(err.message ?? err) })));
+      out.push(await runner.${runFunction}(entry, job).catch((err) => ({ error: String(err.message ?? err), code: err.code })));
     }
     console.log(JSON.stringify(out));`;
   const scriptFile = path.join(dir, `run-${runFunction}.mjs`);
@@ -284,6 +284,17 @@ describe('pack parts made by PostgreSQL COPY and in worker threads (e2e)', () =>
       expect(theirs).toEqual({ eventRows: 0, capped: false, totalEvents: 0 });
       expect(changed.error).toMatch(/event stream changed between passes: expected 5 events/);
       expect(bad.error).toMatch(/uuid/);
+
+      // Over its heap limit the worker stops with ERR_WORKER_OUT_OF_MEMORY, the error on which the service writes the
+      // XLSX on its main thread instead (EvidenceService.xlsxWorker); the service's own process is unharmed.
+      const [tooSmall] = (await inCompiledWorkers(
+        dir,
+        'xlsx/pack-xlsx-worker.js',
+        'packXlsxWorkerEntry',
+        'runPackXlsxWorker',
+        [{ ...job, heapMb: 2, file: path.join(dir, 'oom.xlsx') }],
+      )) as [{ error: string; code?: string }];
+      expect(tooSmall.code).toBe('ERR_WORKER_OUT_OF_MEMORY');
     },
     240_000,
   );

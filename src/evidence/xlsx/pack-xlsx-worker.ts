@@ -17,6 +17,8 @@ export interface PackXlsxJob {
   content: EvidencePackContent;
   options: XlsxOptions;
   file: string;
+  /** The worker's heap limit in MB; by default `xlsxWorkerHeapMb` of the content's cases (tests set a tiny one). */
+  heapMb?: number;
 }
 
 export async function writePackXlsxOnOwnConnection(job: PackXlsxJob): Promise<XlsxResult> {
@@ -69,6 +71,6 @@ export function contentForXlsxWorker(content: EvidencePackContent): EvidencePack
 /** Runs the job in a worker thread; rejects with the worker's error (the file may then be partial: discard it). */
 export function runPackXlsxWorker(entry: URL, job: PackXlsxJob): Promise<XlsxResult> {
   return runPackWorker(entry, { ...job, content: contentForXlsxWorker(job.content) }, 'pack.xlsx', {
-    maxOldGenerationSizeMb: xlsxWorkerHeapMb(job.content.cases.length),
+    maxOldGenerationSizeMb: job.heapMb ?? xlsxWorkerHeapMb(job.content.cases.length),
   });
 }
