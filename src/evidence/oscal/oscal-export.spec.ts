@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -7,6 +8,12 @@ import addFormatsModule from 'ajv-formats';
 import { samplePackContent } from '../../../test/fixtures/sample-pack-content.js';
 import type { EvidencePackContent } from '../pack-content.js';
 import { controlToken, oscalUuid, toAssessmentResults, toPoam, validateOscal } from './oscal-export.js';
+import {
+  compileOscalValidator,
+  precompiledOscalValidators,
+  writeOscalValidators,
+  type OscalKind,
+} from './oscal-validators.js';
 
 // The published NIST schemas, read in place (tests only); the service validates with its copies in templates/oscal.
 const REALDATA_SCHEMAS = path.resolve(process.cwd(), '../shared/realdata/controls/oscal/schemas');
@@ -79,6 +86,44 @@ describe('OSCAL export of the sample pack', () => {
     expect(r.errors.join('\n')).toMatch(/target-id/);
     expect(r.errors.join('\n')).toMatch(/oscal-version/);
     expect(validateOscal({ 'plan-of-action-and-milestones': {} }, 'poam').valid).toBe(false);
+  });
+
+  it('gives the same verdicts and errors with the validators the build writes, and only for the same schemas', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'patchproof-oscal-'));
+    try {
+      const file = path.join(dir, 'validators.cjs');
+      writeOscalValidators('templates/oscal', file);
+      const built = precompiledOscalValidators('templates/oscal', file)!;
+      expect([...built.keys()].sort()).toEqual(['assessment-results', 'poam']);
+      const broken = structuredClone(ar);
+      broken['assessment-results'].results[0].findings[0].target['target-id'] = '6.3.3';
+      delete broken['assessment-results'].metadata['oscal-version'];
+      const cases: [OscalKind, unknown][] = [
+        ['assessment-results', ar],
+        ['poam', poam],
+        ['assessment-results', broken],
+        ['poam', { 'plan-of-action-and-milestones': {} }],
+        ['poam', ar],
+      ];
+      for (const [kind, doc] of cases) {
+        const runtime = compileOscalValidator('templates/oscal', kind);
+        const standalone = built.get(kind)!;
+        expect(standalone(doc)).toBe(runtime(doc));
+        expect(standalone.errors ?? null).toEqual(runtime.errors ?? null);
+      }
+      expect(built.get('assessment-results')!(broken)).toBe(false);
+      // Other schema bytes (an edited copy): the built validators are not used for them.
+      const edited = path.join(dir, 'schemas');
+      mkdirSync(edited);
+      for (const f of ['oscal_assessment-results_schema.json', 'oscal_poam_schema.json']) {
+        copyFileSync(path.join('templates/oscal', f), path.join(edited, f));
+      }
+      appendFileSync(path.join(edited, 'oscal_poam_schema.json'), '\n');
+      expect(precompiledOscalValidators(edited, file)).toBeNull();
+      expect(precompiledOscalValidators('templates/oscal', path.join(dir, 'none.cjs'))).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('states who, when and which version in the metadata', () => {

@@ -17,11 +17,9 @@
  * name cannot turn into emphasis.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 
 import type {
   ControlEvaluation,
@@ -31,6 +29,7 @@ import type {
   TestResult,
 } from '../../controls/control.types.js';
 import { DomainError } from '../../errors.js';
+import { compileOscalValidator, precompiledOscalValidators, type OscalKind } from './oscal-validators.js';
 import type { SlaBreach } from '../../metrics/metrics-report.js';
 import type { RemediationCase } from '../../metrics/remediation-case.js';
 import type { EvidencePackContent, ExceptionRow } from '../pack-content.js';
@@ -41,7 +40,7 @@ export const PATCHPROOF_OSCAL_NS = 'urn:patchproof:oscal';
 /** Where the two schema copies live (relative to the working directory, like the framework catalogs). */
 export const DEFAULT_OSCAL_SCHEMAS_DIR = 'templates/oscal';
 
-export type OscalKind = 'assessment-results' | 'poam';
+export type { OscalKind };
 
 /** A JSON object as written to the export file. */
 export type OscalDocument = Record<string, unknown>;
@@ -689,24 +688,21 @@ export function toPoam(content: EvidencePackContent, opts: OscalExportOptions = 
 
 // ---------------------------------------------------------------- validation
 
-const SCHEMA_FILES: Record<OscalKind, string> = {
-  'assessment-results': 'oscal_assessment-results_schema.json',
-  poam: 'oscal_poam_schema.json',
-};
-
 const validators = new Map<string, ValidateFunction>();
 
 function validatorFor(kind: OscalKind, schemasDir: string): ValidateFunction {
-  const file = path.resolve(schemasDir, SCHEMA_FILES[kind]);
-  let v = validators.get(file);
+  const key = `${path.resolve(schemasDir)}\0${kind}`;
+  let v = validators.get(key);
   if (!v) {
-    // NIST's patterns use Unicode property escapes (\p{L}): Ajv 8 compiles them with the `u` flag (its default).
-    // strict: false because the schemas carry keywords Ajv's strict mode rejects (`$id` fragments in definitions).
-    const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: true });
-    // ajv-formats is CommonJS: under nodenext its default import is the module object.
-    addFormatsModule.default(ajv);
-    v = ajv.compile(JSON.parse(readFileSync(file, 'utf8')) as object);
-    validators.set(file, v);
+    // Built with the service (see oscal-validators) when these are the schemas it was built from; else compiled now.
+    const precompiled = precompiledOscalValidators(schemasDir);
+    for (const [k, validate] of precompiled ?? [])
+      validators.set(`${path.resolve(schemasDir)}\0${k}`, validate);
+    v = validators.get(key);
+    if (!v) {
+      v = compileOscalValidator(schemasDir, kind);
+      validators.set(key, v);
+    }
   }
   return v;
 }
