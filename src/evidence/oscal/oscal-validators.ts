@@ -88,7 +88,9 @@ export function precompiledOscalValidators(
   // Evaluated as a CommonJS module whose `require` resolves from this package (Ajv's runtime and ajv-formats), wherever
   // the file is.
   const module = { exports: {} as Record<string, unknown> };
-  const body = compileFunction(readFileSync(file, 'utf8'), ['require', 'module', 'exports'], { filename: file });
+  const body = compileFunction(readFileSync(file, 'utf8'), ['require', 'module', 'exports'], {
+    filename: file,
+  });
   body(createRequire(import.meta.url), module, module.exports);
   const loaded = module.exports as Record<string, ValidateFunction> & {
     schemaDigests?: Record<string, string>;
