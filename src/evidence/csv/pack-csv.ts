@@ -125,8 +125,8 @@ const iso = (expr: string) =>
   `to_char((${expr}) AT TIME ZONE INTERVAL '00:00', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 /**
  * `csvField` in SQL: '' is absent (NULL, an empty field), and a cell a spreadsheet would evaluate (first character
- * `=`, `+`, `-`, `@`, tab or CR) gets a `'`. The first character is tested by its code (`ascii`, 0 for ''): `left(x, 1)`
- * made a string per cell, 0.27 s per column of a million events, about 4 s of the server's time for a pack.
+ * `=`, `+`, `-`, `@`, tab or CR) gets a `'`. The first character is tested by its code (`ascii`, 0 for ''):
+ * `left(x, 1)` made a string per cell (one column of a million events: 0.83 → 0.56 s of the server's time).
  */
 const text = (expr: string) =>
   `CASE WHEN ascii(${expr}) IN (61, 43, 45, 64, 9, 13) THEN '''' || (${expr}) ELSE nullif(${expr}, '') END`;
