@@ -53,22 +53,8 @@ export function ensureSpace(doc: Doc, height: number): boolean {
   return true;
 }
 
-/** Latin metrics of one face in font units: glyph advances, and pair adjustments measured as they are met. */
-interface LatinMetrics {
-  advance: Float64Array;
-  /** Kerning (or ligature) adjustment of the pair a·b at `a * LATIN_END + b`; NaN until measured. */
-  pair: Float32Array;
-  unitsPerEm: number;
-}
-interface FontkitFace {
-  unitsPerEm: number;
-  glyphForCodePoint(codePoint: number): { advanceWidth: number };
-}
-/** pdfkit's font object for one face: its OpenType layout (`widthOfString`) and the fontkit face under it. */
-interface PdfkitFont {
-  font: FontkitFace;
-  widthOfString(text: string, size: number): number;
-}
+/** pdfkit's font object for one face: its OpenType layout (`widthOfString`), and what `latinFace` reads. */
+type PdfkitFont = LineFont & { widthOfString(text: string, size: number): number };
 const LATIN_END = 0x250;
 /** Latin text without combining marks (Basic Latin to Latin Extended-B): see `TextMeasurer.width`. */
 const LATIN_ONLY = /^[\u0020-\u024f]*$/;
@@ -77,7 +63,6 @@ const SPACE = 0x20;
 /** Greedy word wrap with a per-font width cache; words wider than the cell are broken between characters. */
 export class TextMeasurer {
   private readonly cache = new Map<string, Map<number, Map<string, number>>>();
-  private readonly latin = new Map<string, LatinMetrics>();
   private readonly faces = new Map<string, PdfkitFont>();
   private lastFont = '';
   private lastSize = 0;
@@ -94,44 +79,16 @@ export class TextMeasurer {
    */
   width(text: string, font: string, size: number): number {
     if (!LATIN_ONLY.test(text)) return this.shapedWidth(text, font, size);
-    const metrics = this.latinMetrics(font);
+    const face = latinFace(this.face(font));
     let units = 0;
     let previous = -1;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
-      units += metrics.advance[code];
-      if (previous >= 0 && previous !== SPACE) units += this.pairAdjustment(metrics, font, previous, code);
+      units += face.advance[code];
+      if (previous >= 0 && previous !== SPACE) units += latinPair(face, previous, code);
       previous = code;
     }
-    return (units * size) / metrics.unitsPerEm;
-  }
-
-  private latinMetrics(font: string): LatinMetrics {
-    let metrics = this.latin.get(font);
-    if (!metrics) {
-      const face = this.face(font).font;
-      const advance = new Float64Array(LATIN_END);
-      for (let code = SPACE; code < LATIN_END; code++)
-        advance[code] = face.glyphForCodePoint(code).advanceWidth;
-      metrics = {
-        advance,
-        pair: new Float32Array(LATIN_END * LATIN_END).fill(NaN),
-        unitsPerEm: face.unitsPerEm,
-      };
-      this.latin.set(font, metrics);
-    }
-    return metrics;
-  }
-
-  private pairAdjustment(metrics: LatinMetrics, font: string, a: number, b: number): number {
-    const at = a * LATIN_END + b;
-    let adjustment = metrics.pair[at];
-    if (Number.isNaN(adjustment)) {
-      // Shaped at a size of one em per unit, so the width comes back in font units.
-      const shaped = this.shapedWidth(String.fromCharCode(a, b), font, metrics.unitsPerEm);
-      adjustment = metrics.pair[at] = shaped - metrics.advance[a] - metrics.advance[b];
-    }
-    return adjustment;
+    return (units * size) / 1000;
   }
 
   /**
@@ -330,14 +287,58 @@ interface LineFont {
   scale?: number;
 }
 
-/** Per embedded font: each Latin code's subset glyph (hex) and advance, and each pair's kerning, in 1/1000 em. */
-interface LatinGlyphs {
-  hex: (string | undefined)[];
+/**
+ * Latin metrics of one embedded face, in thousandths of an em, gathered as they are met and shared by measuring
+ * (`TextMeasurer.width`) and drawing (`encodeLatin`): each code's advance and subset glyph, and each adjacent pair's
+ * adjustment (kerning, or a ligature's width), shaped once.
+ */
+interface LatinFace {
+  fontkit: NonNullable<LineFont['font']>;
+  /** Thousandths of an em per font unit. */
+  scale: number;
   advance: Float64Array;
-  /** Kerning of the pair a·b at `a * LATIN_END + b`; NaN until shaped; Infinity when the pair is not two glyphs. */
-  kern: Float64Array;
+  /** The pair a·b's adjustment at `a * LATIN_END + b`; NaN until shaped. */
+  pair: Float64Array;
+  /** 1 where the pair is not drawn as two glyphs with the adjustment after the first (a ligature such as fi). */
+  joined: Uint8Array;
+  /** Subset glyph ids as hex, filled when a code is first drawn (measuring never adds a glyph to the subset). */
+  hex: (string | undefined)[];
 }
-const latinGlyphs = new WeakMap<LineFont, LatinGlyphs>();
+const latinFaces = new WeakMap<LineFont, LatinFace>();
+
+function latinFace(font: LineFont): LatinFace {
+  let face = latinFaces.get(font);
+  if (!face) {
+    const fontkit = font.font;
+    const scale = font.scale;
+    if (!fontkit || !scale) throw new Error('Latin metrics need an embedded font');
+    const advance = new Float64Array(LATIN_END);
+    for (let code = SPACE; code < LATIN_END; code++)
+      advance[code] = fontkit.glyphForCodePoint(code).advanceWidth * scale;
+    face = {
+      fontkit,
+      scale,
+      advance,
+      pair: new Float64Array(LATIN_END * LATIN_END).fill(NaN),
+      joined: new Uint8Array(LATIN_END * LATIN_END),
+      hex: [],
+    };
+    latinFaces.set(font, face);
+  }
+  return face;
+}
+
+function latinPair(face: LatinFace, a: number, b: number): number {
+  const at = a * LATIN_END + b;
+  let adjustment = face.pair[at];
+  if (Number.isNaN(adjustment)) {
+    const { glyphs, positions } = face.fontkit.layout(String.fromCharCode(a, b));
+    const total = positions.reduce((sum, p) => sum + p.xAdvance, 0) * face.scale;
+    adjustment = face.pair[at] = total - face.advance[a] - face.advance[b];
+    face.joined[at] = glyphs.length !== 2 || positions[1].xAdvance !== glyphs[1].advanceWidth ? 1 : 0;
+  }
+  return adjustment;
+}
 
 /**
  * `font.encode(text)` for Latin text, from each character's glyph and each adjacent pair's kerning, shaped once per
@@ -347,48 +348,29 @@ const latinGlyphs = new WeakMap<LineFont, LatinGlyphs>();
  * ligatures).
  */
 export function encodeLatin(font: LineFont, text: string): [string[], GlyphPosition[]] | null {
-  const face = font.font;
-  if (!face || !font.subset || !font.widths || !font.unicode || !font.scale || !LATIN_ONLY.test(text))
-    return null;
-  let g = latinGlyphs.get(font);
-  if (!g) {
-    g = {
-      hex: [],
-      advance: new Float64Array(LATIN_END),
-      kern: new Float64Array(LATIN_END * LATIN_END).fill(NaN),
-    };
-    latinGlyphs.set(font, g);
-  }
-  const scale = font.scale;
+  const { subset, widths, unicode } = font;
+  if (!font.font || !subset || !widths || !unicode || !font.scale || !LATIN_ONLY.test(text)) return null;
+  const face = latinFace(font);
   const hex: string[] = new Array<string>(text.length);
   const positions: GlyphPosition[] = new Array<GlyphPosition>(text.length);
   let previous = -1;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    let h = g.hex[code];
+    let h = face.hex[code];
     if (h === undefined) {
-      const glyph = face.glyphForCodePoint(code);
-      const gid = font.subset.includeGlyph(glyph.id);
-      font.widths[gid] ??= glyph.advanceWidth * scale;
-      font.unicode[gid] ??= glyph.codePoints;
-      h = g.hex[code] = `0000${gid.toString(16)}`.slice(-4);
-      g.advance[code] = glyph.advanceWidth * scale;
+      const glyph = face.fontkit.glyphForCodePoint(code);
+      const gid = subset.includeGlyph(glyph.id);
+      widths[gid] ??= face.advance[code];
+      unicode[gid] ??= glyph.codePoints;
+      h = face.hex[code] = `0000${gid.toString(16)}`.slice(-4);
     }
     hex[i] = h;
-    const advanceWidth = g.advance[code];
+    const advanceWidth = face.advance[code];
     positions[i] = { xAdvance: advanceWidth, xOffset: 0, yOffset: 0, advanceWidth };
     // pdfkit lays text out word by word, a run ending after each space: a pair starting with a space is not kerned.
     if (previous >= 0 && previous !== SPACE) {
-      const at = previous * LATIN_END + code;
-      let kern = g.kern[at];
-      if (Number.isNaN(kern)) {
-        const run = face.layout(String.fromCharCode(previous, code));
-        kern = g.kern[at] =
-          run.glyphs.length === 2
-            ? (run.positions[0].xAdvance - run.glyphs[0].advanceWidth) * scale
-            : Infinity;
-      }
-      if (kern === Infinity) return null;
+      const kern = latinPair(face, previous, code);
+      if (face.joined[previous * LATIN_END + code]) return null;
       positions[i - 1].xAdvance += kern;
     }
     previous = code;
