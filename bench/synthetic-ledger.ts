@@ -13,13 +13,10 @@ import os from 'node:os';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source.js';
-import { upsertCases } from '../src/ingestion/ingestion.service.js';
+import { foldForStorage, upsertCases } from '../src/ingestion/ingestion.service.js';
 import { eventHash, GENESIS_PREV_HASH } from '../src/ingestion/ledger-hash.js';
 import { EVENT_COLUMNS, toLedgerEvent, type LedgerEventRow } from '../src/ingestion/ledger-rows.js';
-import { foldRemediationCase } from '../src/metrics/remediation-case.fold.js';
 import { generateApiKey } from '../src/tenancy/api-key.js';
-
-const FOREVER = 8.64e15;
 
 export function option(name: string, fallback: number): number {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -253,6 +250,7 @@ export async function foldAllCases(
   let cases = 0;
   let done = 0;
   const facts = new Map();
+  const now = Date.now();
   const worker = async () => {
     const db = new pg.Client({ connectionString: url });
     await db.connect();
@@ -281,10 +279,10 @@ export async function foldAllCases(
             g.events.push(toLedgerEvent(r));
             groups.set(r.case_key, g);
           }
-          const folded = [...groups.values()].map((g) => ({
-            fold: foldRemediationCase(g.events, facts, FOREVER, g.hostname),
-            maxOccurredAt: Math.max(...g.events.map((e) => e.occurredAt)),
-          }));
+          // As ingestion stores them, with the month-boundary figures the ledger's receipt times give up to now.
+          const folded = [...groups.values()].map((g) =>
+            foldForStorage({ ...g, monthsFrom: Number.NEGATIVE_INFINITY }, facts, now),
+          );
           await upsertCases(em, folded);
           cases += folded.length;
           after = last;

@@ -7,6 +7,7 @@ import { LedgerCheckpoints1764000000004 } from './1764000000004-ledger-checkpoin
 import { CaseDataJson1764000000005 } from './1764000000005-case-data-json.js';
 import { CaseFigureBounds1764000000006 } from './1764000000006-case-figure-bounds.js';
 import { CaseFigures1764000000007 } from './1764000000007-case-figures.js';
+import { CaseMonthFigures1764000000008 } from './1764000000008-case-month-figures.js';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CaseDataJson1764000000005,
   CaseFigureBounds1764000000006,
   CaseFigures1764000000007,
+  CaseMonthFigures1764000000008,
 ];

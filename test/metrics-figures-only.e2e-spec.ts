@@ -165,13 +165,14 @@ describe('metrics read only the cases that can enter a figure (e2e)', () => {
       }) as typeof em.query;
       await metrics.figuresAsOf(em, tenant.id, clientId, Date.now(), figuresFrom);
       em.query = query;
-      const figuresSql = queries.find((q) => q.includes('SELECT case_key, figures'))!;
+      const figuresSql = queries.find((q) => q.includes('FROM remediation_cases c WHERE'))!;
       const plan: { 'QUERY PLAN': string }[] = await em.query(`EXPLAIN ${figuresSql}`, [
         tenant.id,
         clientId,
         new Date().toISOString(),
         new Date(figuresFrom.windowStart).toISOString(),
         ...['critical', 'high', 'medium', 'low', 'none'].map(() => '2026-01-01T00:00:00Z'),
+        '2026-11-01T00:00:00Z',
       ]);
       expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toMatch(
         /Index Only Scan using cases_client_figures/,

@@ -13,7 +13,9 @@ import { requireRole, type Actor } from '../tenancy/actor.js';
 import { isUuid } from '../tenancy/tenancy.service.js';
 import { caseKey, caseStartedAt, foldRemediationCase } from '../metrics/remediation-case.fold.js';
 import { latestClockAnchor } from '../metrics/sla-policy.js';
+import { batchMonthWindow, monthBoundaryFigures, type MonthFigures } from '../metrics/month-figures.js';
 import { storedFigures, type RemediationCase } from '../metrics/remediation-case.js';
+import type { VulnerabilityFact } from '../vulnerabilities/vulnerability-facts.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { parseRfc3339, validateEvent } from './event-input.js';
 import { GENESIS_PREV_HASH, rawPayloadDigest } from './ledger-hash.js';
@@ -302,7 +304,7 @@ export class IngestionService {
            UPDATE ledger_heads SET seq = $3, hash = $4, updated_at = now() WHERE tenant_id = $2`,
           [JSON.stringify(records), tenantId, seq, prevHash],
         );
-        await this.refoldTouched(em, tenantId, touched, firstSeq);
+        await this.refoldTouched(em, tenantId, touched, firstSeq, now);
       }
     }
     const counts = { accepted: 0, duplicates: 0, rejected: 0 };
@@ -378,6 +380,7 @@ export class IngestionService {
     tenantId: string,
     touched: Map<string, { events: LedgerEventRow[]; hostname: string }>,
     firstSeq: number,
+    now: number,
   ): Promise<void> {
     if (touched.size === 0) return;
     const rows: Row[] = await em.query(
@@ -385,8 +388,35 @@ export class IngestionService {
        WHERE tenant_id = $1 AND case_key = ANY($2::text[]) AND seq < $3`,
       [tenantId, [...touched.keys()], firstSeq],
     );
-    for (const r of rows) touched.get(r.case_key)!.events.push(toLedgerEvent(r));
-    await this.foldAndUpsert(em, [...touched.values()]);
+    const earlier = new Map<string, LedgerEventRow[]>();
+    for (const r of rows) {
+      const list = earlier.get(r.case_key);
+      if (list === undefined) earlier.set(r.case_key, [toLedgerEvent(r)]);
+      else list.push(toLedgerEvent(r));
+    }
+    const cves = new Set<string>();
+    for (const list of [...touched.values()].map((g) => g.events).concat([...earlier.values()]))
+      for (const e of list) for (const c of e.cveIds) cves.add(c);
+    const facts = await this.vulnerabilities.factsFor(em, [...cves]);
+    const groups: CaseToStore[] = [];
+    const capped: { k: string; v: string }[] = [];
+    for (const [key, g] of touched) {
+      const before = earlier.get(key) ?? [];
+      const { monthsFrom, capAt } = batchMonthWindow(before, g.events, facts);
+      if (capAt !== undefined) capped.push({ k: key, v: new Date(capAt).toISOString() });
+      groups.push({ events: [...g.events, ...before], hostname: g.hostname, monthsFrom });
+    }
+    if (capped.length > 0) {
+      await em.query(
+        `UPDATE case_month_figures m SET valid_to = x.v FROM json_to_recordset($2::json) AS x(k text, v timestamptz)
+         WHERE m.tenant_id = $1 AND m.case_key = x.k AND m.valid_to > x.v`,
+        [tenantId, JSON.stringify(capped)],
+      );
+    }
+    await upsertCases(
+      em,
+      groups.map((g) => foldForStorage(g, facts, now)),
+    );
   }
 
   /** Re-folds the given cases from all their events (a case's events are few; the fold is order-independent). */
@@ -397,27 +427,27 @@ export class IngestionService {
        FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
       [tenantId, keys],
     );
-    const byCase = new Map<string, { events: LedgerEventRow[]; hostname: string }>();
+    const byCase = new Map<string, CaseToStore>();
     for (const r of rows) {
-      const g = byCase.get(r.case_key) ?? { events: [] as LedgerEventRow[], hostname: r.hostname as string };
+      const g = byCase.get(r.case_key) ?? {
+        events: [] as LedgerEventRow[],
+        hostname: r.hostname as string,
+        monthsFrom: Number.NEGATIVE_INFINITY,
+      };
       g.events.push(toLedgerEvent(r));
       byCase.set(r.case_key, g);
     }
-    await this.foldAndUpsert(em, [...byCase.values()]);
+    await this.foldAndUpsert(em, [...byCase.values()], Date.now());
   }
 
-  private async foldAndUpsert(
-    em: EntityManager,
-    groups: { events: LedgerEventRow[]; hostname: string }[],
-  ): Promise<void> {
+  private async foldAndUpsert(em: EntityManager, groups: CaseToStore[], now: number): Promise<void> {
     const cves = new Set<string>();
     for (const g of groups) for (const e of g.events) for (const c of e.cveIds) cves.add(c);
     const facts = await this.vulnerabilities.factsFor(em, [...cves]);
-    const folded = groups.map((g) => ({
-      fold: foldRemediationCase(g.events, facts, FOREVER, g.hostname),
-      maxOccurredAt: Math.max(...g.events.map((e) => e.occurredAt)),
-    }));
-    await upsertCases(em, folded);
+    await upsertCases(
+      em,
+      groups.map((g) => foldForStorage(g, facts, now)),
+    );
   }
 
   /** Recomputes the tenant's hash chain from its stored events and names the first sequence that does not match. */
@@ -431,13 +461,38 @@ export class IngestionService {
   }
 }
 
-/** Writes folded cases (one statement). The jsonb holds the whole fold; columns hold what queries filter on. */
+/** A case's events to fold and store; month-boundary figures are made from `monthsFrom` on (see `monthBoundaryFigures`). */
+export interface CaseToStore {
+  events: LedgerEventRow[];
+  hostname: string;
+  monthsFrom: number;
+}
+
+/** What `upsertCases` stores for one case. */
+export interface StoredFold {
+  fold: RemediationCase;
+  maxOccurredAt: number;
+  /** Rows of `case_month_figures` to write (made again where they exist). */
+  monthFigures?: MonthFigures[];
+}
+
+/** The fold of all of a case's events, and its month-boundary figures up to `now` (ingestion's clock). */
+export function foldForStorage(
+  g: CaseToStore,
+  facts: Map<string, VulnerabilityFact>,
+  now: number,
+): StoredFold {
+  return {
+    fold: foldRemediationCase(g.events, facts, FOREVER, g.hostname),
+    maxOccurredAt: Math.max(...g.events.map((e) => e.occurredAt)),
+    monthFigures: monthBoundaryFigures(g.events, facts, g.hostname, { from: g.monthsFrom, until: now }),
+  };
+}
+
+/** Writes folded cases (one statement) and their month-boundary figures (one more, when there are any). */
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
-export async function upsertCases(
-  em: EntityManager,
-  cases: { fold: RemediationCase; maxOccurredAt: number }[],
-): Promise<void> {
+export async function upsertCases(em: EntityManager, cases: StoredFold[]): Promise<void> {
   if (cases.length === 0) return;
   const rows = cases.map(({ fold: c, maxOccurredAt }) => ({
     tenant_id: c.tenantId,
@@ -477,5 +532,22 @@ export async function upsertCases(
        closed_at = excluded.closed_at, anchor_at = excluded.anchor_at, kev_due_at = excluded.kev_due_at,
        event_ids = excluded.event_ids, data = excluded.data, figures = excluded.figures`,
     [JSON.stringify(rows)],
+  );
+  const months = cases.flatMap(({ fold: c, monthFigures }) =>
+    (monthFigures ?? []).map((m) => ({
+      tenant_id: c.tenantId,
+      case_key: c.key,
+      as_of: new Date(m.asOf).toISOString(),
+      valid_to: new Date(m.validTo).toISOString(),
+      figures: m.figures,
+    })),
+  );
+  if (months.length === 0) return;
+  await em.query(
+    `INSERT INTO case_month_figures (tenant_id, case_key, as_of, valid_to, figures)
+     SELECT * FROM json_to_recordset($1::json) AS x(tenant_id uuid, case_key text, as_of timestamptz,
+       valid_to timestamptz, figures json)
+     ON CONFLICT (tenant_id, case_key, as_of) DO UPDATE SET valid_to = excluded.valid_to, figures = excluded.figures`,
+    [JSON.stringify(months)],
   );
 }

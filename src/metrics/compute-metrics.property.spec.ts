@@ -9,8 +9,16 @@ import { EVENT_KINDS, type EventKind, type LedgerEvent } from '../ingestion/patc
 import type { VulnerabilityFact } from '../vulnerabilities/vulnerability-facts.js';
 import { computeMetrics, figuresWindowStart, mayEnterFigures, type MetricsInput } from './compute-metrics.js';
 import type { MetricsReport } from './metrics-report.js';
-import type { RemediationCase } from './remediation-case.js';
-import { caseKey, foldAll, foldRemediationCase, visibleAt } from './remediation-case.fold.js';
+import { storedFigures, type RemediationCase } from './remediation-case.js';
+import { batchMonthWindow, monthBoundaryFigures, visibleFrom, type MonthFigures } from './month-figures.js';
+import {
+  caseKey,
+  foldAll,
+  foldRemediationCase,
+  groupByCase,
+  kevListedAt,
+  visibleAt,
+} from './remediation-case.fold.js';
 import { maxDueSpansMs } from './sla-policy.js';
 import type { SlaPolicy } from './sla-policy.types.js';
 
@@ -386,5 +394,84 @@ describe('properties of the fold and the metrics', () => {
     // Not vacuous: cases are left out, more of them without the trend.
     expect(leftOut).toBeGreaterThan(50);
     expect(leftOutNoTrend).toBeGreaterThan(leftOut);
+  });
+  it('month-boundary figures are the figures as of every instant they are valid for, and exist where a case changes across a boundary', () => {
+    const boundaries = ['2026-09-01', '2026-10-01', '2026-11-01', '2026-12-01'].map((d) =>
+      Date.parse(`${d}T00:00:00Z`),
+    );
+    fc.assert(
+      fc.property(history, fc.double({ min: 0, max: 1, noNaN: true }), (events, where) => {
+        for (const caseEvents of groupByCase(events, Number.POSITIVE_INFINITY).values()) {
+          const host = HOSTNAMES.get(caseEvents[0].assetId)!;
+          const rows = monthBoundaryFigures(caseEvents, FACTS, host, {
+            from: Number.NEGATIVE_INFINITY,
+            until: Number.POSITIVE_INFINITY,
+          });
+          // The fold changes when an event becomes visible, and at a KEV listing of a CVE already visible then.
+          const changes = caseEvents.map(visibleFrom);
+          for (const e of caseEvents)
+            for (const cve of e.cveIds) {
+              const listed = kevListedAt(FACTS.get(cve));
+              if (listed !== undefined && visibleFrom(e) < listed) changes.push(listed);
+            }
+          const expected = boundaries.filter(
+            (b) => caseEvents.some((e) => visibleAt(e, b)) && changes.some((t) => t > b),
+          );
+          expect(rows.map((r) => r.asOf)).toEqual(expected);
+          for (const r of rows) {
+            expect(r.validTo).toBe(Math.min(...changes.filter((t) => t > r.asOf)));
+            // Any instant of [asOf, validTo): the same figures as a fold as of that instant (null: too large to keep).
+            const t = r.asOf + Math.floor(where * (r.validTo - r.asOf - 1));
+            for (const at of [r.asOf, t, r.validTo - 1])
+              expect(r.figures).toEqual(storedFigures(foldRemediationCase(caseEvents, FACTS, at, host)));
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('month-boundary figures kept batch by batch, as ingestion keeps them, equal those made from all events at once', () => {
+    fc.assert(
+      fc.property(history, fc.array(fc.boolean(), { minLength: 80, maxLength: 80 }), (events, cuts) => {
+        // Arrival in receipt order, cut into batches between distinct receipt instants (a batch is stamped with one
+        // clock); each batch's clock is its last receipt.
+        const arrival = [...events].sort((a, b) => a.receivedAt - b.receivedAt);
+        const batches: LedgerEvent[][] = [];
+        arrival.forEach((e, i) => {
+          const cut = i === 0 || (cuts[i % cuts.length] && arrival[i - 1].receivedAt < e.receivedAt);
+          if (cut) batches.push([e]);
+          else batches[batches.length - 1].push(e);
+        });
+        const stored = new Map<string, LedgerEvent[]>();
+        const rows = new Map<string, Map<number, MonthFigures>>();
+        let now = Number.NEGATIVE_INFINITY;
+        for (const batch of batches) {
+          now = Math.max(...batch.map((e) => e.receivedAt));
+          for (const [key, caseBatch] of groupByCase(batch, Number.POSITIVE_INFINITY)) {
+            const before = stored.get(key) ?? [];
+            const window = batchMonthWindow(before, caseBatch, FACTS);
+            const caseRows = rows.get(key) ?? new Map<number, MonthFigures>();
+            if (window.capAt !== undefined)
+              for (const r of caseRows.values()) r.validTo = Math.min(r.validTo, window.capAt);
+            const all = [...before, ...caseBatch];
+            const host = HOSTNAMES.get(all[0].assetId)!;
+            for (const r of monthBoundaryFigures(all, FACTS, host, { from: window.monthsFrom, until: now }))
+              caseRows.set(r.asOf, r);
+            stored.set(key, all);
+            rows.set(key, caseRows);
+          }
+        }
+        for (const [key, all] of stored) {
+          const host = HOSTNAMES.get(all[0].assetId)!;
+          const atOnce = monthBoundaryFigures(all, FACTS, host, {
+            from: Number.NEGATIVE_INFINITY,
+            until: now,
+          });
+          expect([...(rows.get(key) ?? new Map()).values()].sort((a, b) => a.asOf - b.asOf)).toEqual(atOnce);
+        }
+      }),
+      RUNS,
+    );
   });
 });

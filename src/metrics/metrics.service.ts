@@ -17,6 +17,7 @@ import { SEVERITIES, type Severity } from '../vulnerabilities/vulnerability-fact
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { computeMetrics, figuresWindowStart } from './compute-metrics.js';
 import type { MetricsReport, Period } from './metrics-report.js';
+import { monthBoundaryAtOrBefore } from './month-figures.js';
 import { foldRemediationCase, visibleAt } from './remediation-case.fold.js';
 import { caseFigures, type CaseFigures, type RemediationCase } from './remediation-case.js';
 import {
@@ -309,10 +310,15 @@ export class MetricsService {
       return span === undefined ? 'infinity' : new Date(windowStart - span).toISOString();
     };
     // mayEnterFigures: open; closed, active or KEV-due at or after the window start; or possibly due after it under
-    // the policy (latest clock anchor at or after the window start minus the severity's longest deadline).
+    // the policy (latest clock anchor at or after the window start minus the severity's longest deadline). A case
+    // touched after asOf comes with its figures as of the month start before asOf when stored and still valid then
+    // (src/metrics/month-figures.ts: a primary-key probe for such a case only), else without figures, to be
+    // re-folded. The cases themselves are still read from the `cases_client_figures` index alone.
     const rows: Row[] = await em.query(
-      `SELECT case_key, figures, ${STALE_AT} AS stale
-       FROM remediation_cases WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3
+      `SELECT case_key, ${STALE_AT} AS stale, CASE WHEN ${STALE_AT} THEN (SELECT m.figures FROM case_month_figures m
+           WHERE m.tenant_id = c.tenant_id AND m.case_key = c.case_key AND m.as_of = $10 AND m.valid_to > $3)
+         ELSE figures END AS figures
+       FROM remediation_cases c WHERE tenant_id = $1 AND ($2::uuid IS NULL OR client_id = $2) AND started_at <= $3
        AND (${STALE_AT} OR closed_at IS NULL OR closed_at >= $4 OR max_occurred_at >= $4 OR kev_due_at >= $4
          OR anchor_at >= CASE severity ${SEVERITIES.map((sev, i) => `WHEN '${sev}' THEN $${5 + i}::timestamptz`).join(' ')} END)`,
       [
@@ -321,18 +327,16 @@ export class MetricsService {
         new Date(asOf).toISOString(),
         new Date(windowStart).toISOString(),
         ...SEVERITIES.map(anchorFrom),
+        new Date(monthBoundaryAtOrBefore(asOf)).toISOString(),
       ],
     );
     const out: CaseFigures[] = [];
-    const stale: string[] = [];
-    const staleHostnames = new Map<string, string>();
+    const refold: string[] = [];
     const large: string[] = [];
     for (const r of rows) {
-      if (r.stale) {
-        stale.push(r.case_key);
-        if (r.figures !== null) staleHostnames.set(r.case_key, (r.figures as CaseFigures).hostname);
-      } else if (r.figures === null) large.push(r.case_key);
-      else out.push(r.figures as CaseFigures);
+      if (r.figures !== null) out.push(r.figures as CaseFigures);
+      else if (r.stale) refold.push(r.case_key);
+      else large.push(r.case_key);
     }
     if (large.length > 0) {
       const folds: Row[] = await em.query(
@@ -341,24 +345,20 @@ export class MetricsService {
       );
       for (const r of folds) out.push(caseFigures(r.data as RemediationCase));
     }
-    if (stale.length > 0) {
-      for (const c of await this.refoldAsOf(em, tenantId, stale, asOf, staleHostnames))
-        out.push(caseFigures(c));
-    }
+    for (const c of await this.refoldAsOf(em, tenantId, refold, asOf)) out.push(caseFigures(c));
     return out.sort(byCaseKey);
   }
 
-  /** `hostnames`: each case's hostname when the caller knows them all (else looked up per event). */
+  /** The given cases folded from their events visible at `asOf` (a case with none is left out). */
   private async refoldAsOf(
     em: EntityManager,
     tenantId: string,
     keys: string[],
     asOf: number,
-    hostnames?: ReadonlyMap<string, string>,
   ): Promise<RemediationCase[]> {
-    const known = hostnames !== undefined && keys.every((k) => hostnames.has(k));
+    if (keys.length === 0) return [];
     const rows: Row[] = await em.query(
-      `SELECT ${EVENT_COLUMNS}, case_key${known ? '' : ', (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname'}
+      `SELECT ${EVENT_COLUMNS}, case_key, (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname
        FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[]) AND received_at <= $3 AND occurred_at <= $3`,
       [tenantId, keys, new Date(asOf).toISOString()],
     );
@@ -368,8 +368,7 @@ export class MetricsService {
       const e = toLedgerEvent(r);
       if (!visibleAt(e, asOf)) continue;
       e.cveIds.forEach((c) => cves.add(c));
-      const hostname = known ? hostnames.get(r.case_key)! : (r.hostname as string);
-      const g = groups.get(r.case_key) ?? { events: [] as LedgerEventRow[], hostname };
+      const g = groups.get(r.case_key) ?? { events: [] as LedgerEventRow[], hostname: r.hostname as string };
       g.events.push(e);
       groups.set(r.case_key, g);
     }

@@ -356,6 +356,11 @@ function withoutFutureKev(fact: VulnerabilityFact, asOf: number): VulnerabilityF
   return rest;
 }
 
+/** When the KEV catalog lists the CVE from (its `dateAdded`, a UTC day), or undefined when it does not. */
+export function kevListedAt(fact: VulnerabilityFact | undefined): number | undefined {
+  return fact?.kev === undefined ? undefined : startOfUtcDay(fact.kev.dateAdded);
+}
+
 /** Visible events grouped by case key. */
 export function groupByCase(events: LedgerEvent[], asOf: number): Map<string, LedgerEvent[]> {
   const groups = new Map<string, LedgerEvent[]>();

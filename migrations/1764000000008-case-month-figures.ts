@@ -1,0 +1,100 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { enableTenantRls } from './1764000000000-foundation.js';
+import { foldForStorage } from '../src/ingestion/ingestion.service.js';
+import { EVENT_COLUMNS, toLedgerEvent, type LedgerEventRow } from '../src/ingestion/ledger-rows.js';
+import { loadFacts } from '../src/vulnerabilities/vulnerability.service.js';
+
+/**
+ * Makes the month-boundary figures of the cases stored before this migration (ingestion makes them from now on):
+ * only cases whose events span a month boundary can have any (started in an earlier month than their last change),
+ * read in pages of 500 cases with their events, folded as ingestion folds them, up to `now`.
+ */
+export async function backfillMonthFigures(q: Pick<QueryRunner, 'query'>, now = Date.now()): Promise<number> {
+  let after: [string, string] = ['00000000-0000-0000-0000-000000000000', ''];
+  let written = 0;
+  for (;;) {
+    const page: { tenant_id: string; case_key: string }[] = await q.query(
+      `SELECT tenant_id, case_key FROM remediation_cases WHERE (tenant_id, case_key) > ($1::uuid, $2)
+       ORDER BY tenant_id, case_key LIMIT 500`,
+      after,
+    );
+    if (page.length === 0) break;
+    const last = page[page.length - 1];
+    const spanning: { tenant_id: string; case_key: string }[] = await q.query(
+      `SELECT tenant_id, case_key FROM remediation_cases
+       WHERE (tenant_id, case_key) > ($1::uuid, $2) AND (tenant_id, case_key) <= ($3::uuid, $4)
+         AND date_trunc('month', started_at AT TIME ZONE INTERVAL '00:00') < date_trunc('month',
+           greatest(last_received_at, max_occurred_at, kev_added_at) AT TIME ZONE INTERVAL '00:00')`,
+      [...after, last.tenant_id, last.case_key],
+    );
+    after = [last.tenant_id, last.case_key];
+    const byTenant = new Map<string, string[]>();
+    for (const r of spanning) byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), r.case_key]);
+    for (const [tenantId, keys] of byTenant) {
+      const rows: (LedgerEventRow & { case_key: string; hostname: string })[] = await q.query(
+        `SELECT ${EVENT_COLUMNS}, case_key, (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname
+         FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
+        [tenantId, keys],
+      );
+      const groups = new Map<string, { events: LedgerEventRow[]; hostname: string; monthsFrom: number }>();
+      const cves = new Set<string>();
+      for (const r of rows) {
+        const e = toLedgerEvent(r);
+        e.cveIds.forEach((c) => cves.add(c));
+        const g = groups.get(r.case_key) ?? { events: [], hostname: r.hostname, monthsFrom: -Infinity };
+        g.events.push(e);
+        groups.set(r.case_key, g);
+      }
+      const facts = await loadFacts(q, [...cves]);
+      const months = [...groups.values()].flatMap((g) => {
+        const s = foldForStorage(g, facts, now);
+        return (s.monthFigures ?? []).map((m) => ({
+          tenant_id: tenantId,
+          case_key: s.fold.key,
+          as_of: new Date(m.asOf).toISOString(),
+          valid_to: new Date(m.validTo).toISOString(),
+          figures: m.figures,
+        }));
+      });
+      if (months.length === 0) continue;
+      written += months.length;
+      await q.query(
+        `INSERT INTO case_month_figures (tenant_id, case_key, as_of, valid_to, figures)
+         SELECT * FROM json_to_recordset($1::json) AS x(tenant_id uuid, case_key text, as_of timestamptz,
+           valid_to timestamptz, figures json)
+         ON CONFLICT (tenant_id, case_key, as_of) DO UPDATE SET valid_to = excluded.valid_to, figures = excluded.figures`,
+        [JSON.stringify(months)],
+      );
+    }
+  }
+  return written;
+}
+
+/**
+ * `case_month_figures`: a case's figures as of each UTC month start it was still changing across, valid until its
+ * next change (see src/metrics/month-figures.ts). A metrics request as of an instant after such a boundary reads a
+ * case touched since from here instead of re-folding it from its events. Keyed for the request's lookup (tenant,
+ * case keys, boundary); no foreign key to `remediation_cases`, which is written in the same transaction.
+ */
+export class CaseMonthFigures1764000000008 implements MigrationInterface {
+  name = 'CaseMonthFigures1764000000008';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE case_month_figures (
+        tenant_id uuid NOT NULL,
+        case_key text NOT NULL,
+        as_of timestamptz NOT NULL,
+        valid_to timestamptz NOT NULL CHECK (valid_to > as_of),
+        figures json,
+        PRIMARY KEY (tenant_id, case_key, as_of)
+      )`);
+    await enableTenantRls(q, 'case_month_figures');
+    await q.query(`GRANT SELECT, INSERT, UPDATE ON case_month_figures TO patchproof_app`);
+    await backfillMonthFigures(q);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE case_month_figures`);
+  }
+}
