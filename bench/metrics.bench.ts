@@ -164,7 +164,9 @@ async function main(): Promise<void> {
     // state (GraphQL paths compiled, the pool filled, the figures optimised by V8, the heap grown to its working
     // size: after 50 requests the p95 was still ~40% above its steady value) while each sampled client is asked
     // for the first time. The seq scan it is compared with is measured warm as well.
-    const sampled = new Set(Array.from({ length: samples }, (_, i) => clients[(i * 7919) % clients.length].id));
+    const sampled = new Set(
+      Array.from({ length: samples }, (_, i) => clients[(i * 7919) % clients.length].id),
+    );
     const warmUp = clients.filter((c) => !sampled.has(c.id));
     for (let i = 0; i < 300; i++) await request(warmUp[i % warmUp.length]);
     const lat: number[] = [];
