@@ -15,6 +15,7 @@ import { caseFigures } from '../src/metrics/remediation-case.js';
 import { maxDueSpansMs } from '../src/metrics/sla-policy.js';
 import { systemActor } from '../src/tenancy/actor.js';
 import { TenancyService } from '../src/tenancy/tenancy.service.js';
+import { VulnerabilityService } from '../src/vulnerabilities/vulnerability.service.js';
 import { startTestApp, type TestApp } from './helpers/test-app.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -159,5 +160,68 @@ describe('month-boundary figures (e2e)', () => {
     // As the migration runs it (as the schema owner, every tenant), with the clock after the last arrival.
     await backfillMonthFigures(t.app.get(DataSource), at('2026-11-05T00:00:00Z'));
     expect(await storedRows()).toEqual(before);
+  });
+  it('a KEV listing imported after the events re-folds the cases carrying it, their month rows included', async () => {
+    const actor = systemActor(tenantId, 'test');
+    const client = await t.app
+      .get(TenancyService)
+      .createClient(actor, { name: 'Late Listing Clinic', frameworks: ['hipaa'], timeZone: 'UTC' });
+    const cve = 'CVE-2026-99001';
+    const event = (kind: string, occurredAt: string) => ({
+      ...ev('srv-kev', kind, occurredAt),
+      patch: { id: 'KB5099001' },
+      cveIds: [cve],
+      vendorSeverity: 'low',
+    });
+    const ingestion = t.app.get(IngestionService);
+    for (const [now, e] of [
+      ['2026-09-05T12:00:00Z', event('detected', '2026-09-05T08:00:00Z')],
+      ['2026-10-10T12:00:00Z', event('deployed', '2026-10-10T08:00:00Z')],
+    ] as const)
+      await ingestion.ingest(actor, [e], { defaultClientId: client.id, now: at(now) });
+    const stored = () =>
+      withTenant(t.app.get(DataSource), tenantId, async (em) => {
+        const [c] = await em.query(
+          `SELECT kev, severity, kev_added_at, kev_due_at FROM remediation_cases WHERE client_id = $1`,
+          [client.id],
+        );
+        const [m] = await em.query(
+          `SELECT m.as_of, m.valid_to, m.figures->>'kevDueAt' AS kev_due FROM case_month_figures m
+           JOIN remediation_cases c USING (tenant_id, case_key) WHERE c.client_id = $1`,
+          [client.id],
+        );
+        return { kev: c.kev, severity: c.severity, kevDueAt: c.kev_due_at, row: m };
+      });
+    const before = await stored();
+    expect(before).toMatchObject({ kev: false, severity: 'low', kevDueAt: null });
+    expect(new Date(before.row.valid_to).toISOString()).toBe('2026-10-10T12:00:00.000Z');
+
+    const result = await t.app.get(VulnerabilityService).importKev({
+      title: 'CISA Catalog of Known Exploited Vulnerabilities',
+      catalogVersion: '2026.09.15',
+      dateReleased: '2026-09-15T17:00:00.000Z',
+      count: 1,
+      vulnerabilities: [
+        {
+          cveID: cve,
+          vendorProject: 'Microsoft',
+          product: 'Windows',
+          vulnerabilityName: 'Test elevation of privilege',
+          dateAdded: '2026-09-15',
+          shortDescription: 'test',
+          requiredAction: 'Apply updates.',
+          dueDate: '2026-10-06',
+          knownRansomwareCampaignUse: 'Unknown',
+          notes: '',
+        },
+      ],
+    });
+    expect(result.casesRefolded).toBe(1);
+    const after = await stored();
+    expect(after).toMatchObject({ kev: true });
+    expect(new Date(after.kevDueAt).toISOString()).toBe('2026-10-06T23:59:59.999Z');
+    // As of 1 October the case was already listed (15 September): the row says so, and is still valid until the deploy.
+    expect(Number(after.row.kev_due)).toBe(at('2026-10-06T23:59:59.999Z'));
+    expect(new Date(after.row.valid_to).toISOString()).toBe('2026-10-10T12:00:00.000Z');
   });
 });

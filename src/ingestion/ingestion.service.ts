@@ -84,7 +84,9 @@ export class IngestionService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly vulnerabilities: VulnerabilityService,
-  ) {}
+  ) {
+    vulnerabilities.onFactsChanged((cves) => this.refoldCasesCarrying(cves));
+  }
 
   /**
    * Ingests up to MAX_BATCH events atomically: either the accepted ones are all committed, or (database error) the
@@ -417,6 +419,27 @@ export class IngestionService {
       em,
       groups.map((g) => foldForStorage(g, facts, now)),
     );
+  }
+
+  /**
+   * Every tenant's stored cases that carry one of the CVEs, re-folded from their events with the facts as they are
+   * now (after a feed import changed them), in pages of 500 cases, each page in its tenant's scope and transaction.
+   * The cases are found before any tenant scope (through the GIN index `cases_cves`), as API keys are: the login
+   * role bypasses row-level security. Resolves to the number of cases re-folded.
+   */
+  async refoldCasesCarrying(cveIds: string[]): Promise<number> {
+    const rows: { tenant_id: string; case_key: string }[] = await this.dataSource.query(
+      `SELECT tenant_id, case_key FROM remediation_cases WHERE cve_ids && $1::text[] ORDER BY tenant_id, case_key`,
+      [cveIds],
+    );
+    for (let i = 0; i < rows.length;) {
+      const tenantId = rows[i].tenant_id;
+      const keys: string[] = [];
+      for (; i < rows.length && rows[i].tenant_id === tenantId && keys.length < 500; i++)
+        keys.push(rows[i].case_key);
+      await withTenant(this.dataSource, tenantId, (em) => this.refoldCases(em, tenantId, keys));
+    }
+    return rows.length;
   }
 
   /** Re-folds the given cases from all their events (a case's events are few; the fold is order-independent). */
