@@ -25,6 +25,7 @@ import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import PDFDocument from 'pdfkit';
 import { openCli } from '../src/cli/cli-context.js';
+import { PACK_PARTS_MIN_CPUS } from '../src/config.js';
 import { csvRow, EVENTS_GZIP_LEVEL, eventsGzip, GZIP_INPUT_BYTES } from '../src/evidence/csv/pack-csv.js';
 import { EvidenceService } from '../src/evidence/evidence.service.js';
 import { SigningService } from '../src/evidence/signing.service.js';
@@ -471,9 +472,9 @@ async function main(): Promise<void> {
     // --heap=<MB>: the pack child runs with --max-old-space-size=<MB> (as a render worker would be deployed).
     const heap = option('heap', 0);
     const heapFlags = heap ? [`--max-old-space-size=${heap}`] : [];
-    // The service's mode (parts at the same time), then the parts one after another: their own times, for the
-    // ratios to the libraries alone.
-    const p = await runChild<PackOut>('pack', env, heapFlags);
+    // Parts at the same time, then one after another (their own times, for the ratios to the libraries alone); the
+    // service's default (`auto`) is the first with PACK_PARTS_MIN_CPUS CPUs or more, else the second.
+    const p = await runChild<PackOut>('pack', { ...env, PACK_PARTS_CONCURRENT: 'true' }, heapFlags);
     console.log(JSON.stringify(p));
     const q = await runChild<PackOut>('pack', { ...env, PACK_PARTS_CONCURRENT: 'false' }, heapFlags);
     console.log(JSON.stringify(q));
@@ -510,11 +511,16 @@ async function main(): Promise<void> {
         `  cases.csv ${s(tm.casesCsvMs)}, OSCAL ${s(tm.oscalMs)}, hashing ${s(tm.hashMs)}, manifest + CMS signature ${s(tm.manifestMs)}, zip archive ${s(tm.archiveMs)}; assemblePack total ${s(tm.totalMs)}`,
       );
     };
+    const concurrentByDefault = os.availableParallelism() >= PACK_PARTS_MIN_CPUS;
+    const isDefault = (yes: boolean) =>
+      yes === concurrentByDefault
+        ? `the service's default on this ${os.availableParallelism()}-CPU machine`
+        : `not the default with ${os.availableParallelism()} CPUs`;
     describe(
-      `parts at the same time (the service's mode: events.csv.gz and pack.xlsx in worker threads while this thread makes cases.csv, OSCAL and the PDF, on ${os.cpus().length} CPUs shared with PostgreSQL, so each part's time below is its wall time among the others)`,
+      `parts at the same time (PACK_PARTS_CONCURRENT=true, ${isDefault(true)}: events.csv.gz and pack.xlsx in worker threads while this thread makes cases.csv, OSCAL and the PDF, on ${os.cpus().length} CPUs shared with PostgreSQL, so each part's time below is its wall time among the others)`,
       p,
     );
-    describe('parts one after another (PACK_PARTS_CONCURRENT=false)', q);
+    describe(`parts one after another (PACK_PARTS_CONCURRENT=false, ${isDefault(false)})`, q);
     say(
       `pdfkit alone (child process), the same ${pdf.rows} case rows, A4, DejaVu Sans 7 pt, header repeated: ${s(pdf.ms)} (${pdf.pages} pages), peak RSS ${Math.round(pdf.maxRssMb)} MB`,
     );
@@ -523,7 +529,7 @@ async function main(): Promise<void> {
     );
     const tq = q.timings;
     say(
-      `ratios pack part (one after another) / library alone: PDF render ${(tq.pdfRenderMs / pdf.ms).toFixed(2)} (${q.pdfPages ?? '?'} pages against the ${pdf.pages} of the case table alone), XLSX ${(tq.xlsxMs / xl.xlsxMs).toFixed(2)}, events.csv.gz ${(tq.eventsCsvMs / xl.gzipMs).toFixed(2)} (target ≤ 1.3 each); whole pack ${s(p.ms)} at the same time, ${s(q.ms)} one after another (target < 15 s), peak RSS ${Math.round(p.maxRssMb)} / ${Math.round(q.maxRssMb)} MB (target < 500 MB)`,
+      `ratios pack part (one after another) / library alone: PDF render ${(tq.pdfRenderMs / pdf.ms).toFixed(2)} (${q.pdfPages ?? '?'} pages against the ${pdf.pages} of the case table alone), XLSX ${(tq.xlsxMs / xl.xlsxMs).toFixed(2)}, events.csv.gz ${(tq.eventsCsvMs / xl.gzipMs).toFixed(2)} (target ≤ 1.3 each); whole pack ${s(p.ms)} at the same time, ${s(q.ms)} one after another (target < 15 s), peak RSS ${Math.round(p.maxRssMb)} / ${Math.round(q.maxRssMb)} MB (target < 500 MB); the service's default here: ${s((concurrentByDefault ? p : q).ms)}, ${Math.round((concurrentByDefault ? p : q).maxRssMb)} MB`,
     );
   } finally {
     if (keep) {

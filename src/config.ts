@@ -2,8 +2,17 @@
  * The only reader of process.env. Parsed and validated once; a bad value stops the process with a message that
  * names the variable. Secrets (passphrases) are never logged.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+
+/**
+ * `PACK_PARTS_CONCURRENT=auto` makes a pack's parts at the same time only with this many CPUs or more. With two, the
+ * parts at the same time were slower and heavier than one after another in every benchmark run, on Intel and AMD
+ * alike (bench/results/pack.txt: 13.2 s / 534 MB against 11.8 s / 482 MB): the three threads and PostgreSQL's COPY
+ * compete for two cores and each holds its own working memory.
+ */
+export const PACK_PARTS_MIN_CPUS = 3;
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -41,7 +50,7 @@ const schema = z.object({
   PACK_STORAGE_DIR: z.string().optional(),
   PACK_EVENTS_SHEET_CAP: z.coerce.number().int().min(0).default(100_000),
   WORKER_ENABLED: bool.default(true),
-  PACK_PARTS_CONCURRENT: bool.default(true),
+  PACK_PARTS_CONCURRENT: z.union([z.literal('auto'), bool]).default('auto'),
   PUBLIC_BASE_URL: z.string().url().optional(),
 });
 
@@ -116,7 +125,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     packStorageDir: path.resolve(c.PACK_STORAGE_DIR ?? path.join(c.DATA_DIR, 'packs')),
     packEventsSheetCap: c.PACK_EVENTS_SHEET_CAP,
-    packPartsConcurrent: c.PACK_PARTS_CONCURRENT && c.DATABASE_URL !== undefined,
+    packPartsConcurrent:
+      (c.PACK_PARTS_CONCURRENT === 'auto'
+        ? os.availableParallelism() >= PACK_PARTS_MIN_CPUS
+        : c.PACK_PARTS_CONCURRENT) && c.DATABASE_URL !== undefined,
     workerEnabled: c.WORKER_ENABLED,
     publicBaseUrl: c.PUBLIC_BASE_URL ?? `http://${c.HOST}:${c.PORT}`,
   };
