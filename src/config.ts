@@ -8,9 +8,9 @@ import { z } from 'zod';
 
 /**
  * `PACK_PARTS_CONCURRENT=auto` makes a pack's parts at the same time only with this many CPUs or more. With two, the
- * parts at the same time were slower and heavier than one after another in every benchmark run, on Intel and AMD
- * alike (bench/results/pack.txt: 13.2 s / 534 MB against 11.8 s / 482 MB): the three threads and PostgreSQL's COPY
- * compete for two cores and each holds its own working memory.
+ * parts at the same time gained no time reliably (from 14% faster to 23% slower than one after another across the
+ * benchmark runs, on Intel and AMD: the three threads and PostgreSQL's COPY compete for two cores) and always cost
+ * 50–110 MB more peak memory (each thread holds its own working set): bench/results/pack.txt and the README.
  */
 export const PACK_PARTS_MIN_CPUS = 3;
 
