@@ -13,9 +13,9 @@ import os from 'node:os';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { dataSourceOptions } from '../src/database/data-source.js';
-import { foldForStorage, upsertCases } from '../src/ingestion/ingestion.service.js';
+import { caseEventGroups, foldForStorage, upsertCases } from '../src/ingestion/ingestion.service.js';
 import { eventHash, GENESIS_PREV_HASH } from '../src/ingestion/ledger-hash.js';
-import { EVENT_COLUMNS, toLedgerEvent, type LedgerEventRow } from '../src/ingestion/ledger-rows.js';
+import { EVENT_COLUMNS, toLedgerEvent } from '../src/ingestion/ledger-rows.js';
 import { generateApiKey } from '../src/tenancy/api-key.js';
 
 export function option(name: string, fallback: number): number {
@@ -273,16 +273,8 @@ export async function foldAllCases(
              FROM events e WHERE tenant_id = $1 AND case_key > $2 AND case_key <= $3`,
             [tenantId, after, last],
           );
-          const groups = new Map<string, { events: LedgerEventRow[]; hostname: string }>();
-          for (const r of rows) {
-            const g = groups.get(r.case_key) ?? { events: [], hostname: r.hostname as string };
-            g.events.push(toLedgerEvent(r));
-            groups.set(r.case_key, g);
-          }
           // As ingestion stores them, with the month-boundary figures the ledger's receipt times give up to now.
-          const folded = [...groups.values()].map((g) =>
-            foldForStorage({ ...g, monthsFrom: Number.NEGATIVE_INFINITY }, facts, now),
-          );
+          const folded = [...caseEventGroups(rows).values()].map((g) => foldForStorage(g, facts, now));
           await upsertCases(em, folded);
           cases += folded.length;
           after = last;

@@ -1,7 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { enableTenantRls } from './1764000000000-foundation.js';
-import { foldForStorage } from '../src/ingestion/ingestion.service.js';
-import { EVENT_COLUMNS, toLedgerEvent, type LedgerEventRow } from '../src/ingestion/ledger-rows.js';
+import type { SqlRow as Row } from '../src/database/sql-row.js';
+import { caseEventGroups, foldForStorage, upsertMonthFigures } from '../src/ingestion/ingestion.service.js';
+import { EVENT_COLUMNS } from '../src/ingestion/ledger-rows.js';
 import { loadFacts } from '../src/vulnerabilities/vulnerability.service.js';
 
 /**
@@ -31,40 +32,20 @@ export async function backfillMonthFigures(q: Pick<QueryRunner, 'query'>, now = 
     const byTenant = new Map<string, string[]>();
     for (const r of spanning) byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), r.case_key]);
     for (const [tenantId, keys] of byTenant) {
-      const rows: (LedgerEventRow & { case_key: string; hostname: string })[] = await q.query(
+      const rows: Row[] = await q.query(
         `SELECT ${EVENT_COLUMNS}, case_key, (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname
          FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
         [tenantId, keys],
       );
-      const groups = new Map<string, { events: LedgerEventRow[]; hostname: string; monthsFrom: number }>();
-      const cves = new Set<string>();
-      for (const r of rows) {
-        const e = toLedgerEvent(r);
-        e.cveIds.forEach((c) => cves.add(c));
-        const g = groups.get(r.case_key) ?? { events: [], hostname: r.hostname, monthsFrom: -Infinity };
-        g.events.push(e);
-        groups.set(r.case_key, g);
-      }
+      const groups = caseEventGroups(rows);
+      const cves = new Set(rows.flatMap((r) => (r.cve_ids ?? []) as string[]));
       const facts = await loadFacts(q, [...cves]);
       const months = [...groups.values()].flatMap((g) => {
         const s = foldForStorage(g, facts, now);
-        return (s.monthFigures ?? []).map((m) => ({
-          tenant_id: tenantId,
-          case_key: s.fold.key,
-          as_of: new Date(m.asOf).toISOString(),
-          valid_to: new Date(m.validTo).toISOString(),
-          figures: m.figures,
-        }));
+        return (s.monthFigures ?? []).map((m) => ({ fold: s.fold, ...m }));
       });
-      if (months.length === 0) continue;
       written += months.length;
-      await q.query(
-        `INSERT INTO case_month_figures (tenant_id, case_key, as_of, valid_to, figures)
-         SELECT * FROM json_to_recordset($1::json) AS x(tenant_id uuid, case_key text, as_of timestamptz,
-           valid_to timestamptz, figures json)
-         ON CONFLICT (tenant_id, case_key, as_of) DO UPDATE SET valid_to = excluded.valid_to, figures = excluded.figures`,
-        [JSON.stringify(months)],
-      );
+      await upsertMonthFigures(q, months);
     }
   }
   return written;

@@ -450,17 +450,7 @@ export class IngestionService {
        FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
       [tenantId, keys],
     );
-    const byCase = new Map<string, CaseToStore>();
-    for (const r of rows) {
-      const g = byCase.get(r.case_key) ?? {
-        events: [] as LedgerEventRow[],
-        hostname: r.hostname as string,
-        monthsFrom: Number.NEGATIVE_INFINITY,
-      };
-      g.events.push(toLedgerEvent(r));
-      byCase.set(r.case_key, g);
-    }
-    await this.foldAndUpsert(em, [...byCase.values()], Date.now());
+    await this.foldAndUpsert(em, [...caseEventGroups(rows).values()], Date.now());
   }
 
   private async foldAndUpsert(em: EntityManager, groups: CaseToStore[], now: number): Promise<void> {
@@ -489,6 +479,24 @@ export interface CaseToStore {
   events: LedgerEventRow[];
   hostname: string;
   monthsFrom: number;
+}
+
+/**
+ * Event rows (with `case_key` and `hostname` columns) grouped by case, each case to be folded from all its events
+ * (every month boundary made).
+ */
+export function caseEventGroups(rows: Row[]): Map<string, CaseToStore> {
+  const byCase = new Map<string, CaseToStore>();
+  for (const r of rows) {
+    const g = byCase.get(r.case_key) ?? {
+      events: [] as LedgerEventRow[],
+      hostname: r.hostname as string,
+      monthsFrom: Number.NEGATIVE_INFINITY,
+    };
+    g.events.push(toLedgerEvent(r));
+    byCase.set(r.case_key, g);
+  }
+  return byCase;
 }
 
 /** What `upsertCases` stores for one case. */
@@ -556,21 +564,33 @@ export async function upsertCases(em: EntityManager, cases: StoredFold[]): Promi
        event_ids = excluded.event_ids, data = excluded.data, figures = excluded.figures`,
     [JSON.stringify(rows)],
   );
-  const months = cases.flatMap(({ fold: c, monthFigures }) =>
-    (monthFigures ?? []).map((m) => ({
-      tenant_id: c.tenantId,
-      case_key: c.key,
-      as_of: new Date(m.asOf).toISOString(),
-      valid_to: new Date(m.validTo).toISOString(),
-      figures: m.figures,
-    })),
+  await upsertMonthFigures(
+    em,
+    cases.flatMap(({ fold, monthFigures }) => (monthFigures ?? []).map((m) => ({ fold, ...m }))),
   );
-  if (months.length === 0) return;
+}
+
+/** Writes month-boundary figures (`case_month_figures`), replacing a case's row for the same boundary. */
+export async function upsertMonthFigures(
+  em: Pick<EntityManager, 'query'>,
+  rows: (MonthFigures & { fold: Pick<RemediationCase, 'tenantId' | 'key'> })[],
+): Promise<void> {
+  if (rows.length === 0) return;
   await em.query(
     `INSERT INTO case_month_figures (tenant_id, case_key, as_of, valid_to, figures)
      SELECT * FROM json_to_recordset($1::json) AS x(tenant_id uuid, case_key text, as_of timestamptz,
        valid_to timestamptz, figures json)
      ON CONFLICT (tenant_id, case_key, as_of) DO UPDATE SET valid_to = excluded.valid_to, figures = excluded.figures`,
-    [JSON.stringify(months)],
+    [
+      JSON.stringify(
+        rows.map((m) => ({
+          tenant_id: m.fold.tenantId,
+          case_key: m.fold.key,
+          as_of: new Date(m.asOf).toISOString(),
+          valid_to: new Date(m.validTo).toISOString(),
+          figures: m.figures,
+        })),
+      ),
+    ],
   );
 }
