@@ -3,16 +3,17 @@
  *
  * Metrics are asked for a month as of the first instant of the next (the monthly report, the auditor's "as of 1
  * November"), usually long after that instant, when a tenth of a client's cases have had events since: the stored
- * fold is then too new, and such a case was re-folded from its events on every request (two thirds of a request's
- * time at MSP scale). A month boundary B lies in the past once ingestion passes it, and ingestion stamps every event
- * it stores with its own clock (`received_at`), so the events visible at B never change afterwards: the fold as of B
- * is final and can be stored once. It stays the case's fold as of every instant from B until the first later change
- * (`validTo`: an event becoming visible, i.e. both received and occurred, or a KEV listing), so a request as of any
- * instant of that interval uses it; outside it (or when none is stored) the case is re-folded as before.
+ * fold is then too new, and such a case was re-folded from its events on every request (the largest part of a
+ * request's time at MSP scale). A month boundary B lies in the past once ingestion passes it, and ingestion stamps
+ * every event it stores with its own clock (`received_at`), so the events visible at B never change afterwards: the
+ * fold as of B is final and can be stored once. It stays the case's fold as of every instant from B until the first
+ * later change (`validTo`: an event becoming visible, i.e. both received and occurred, or a KEV listing), so a
+ * request as of any instant of that interval uses it; outside it (or when none is stored) the case is re-folded as
+ * before.
  *
  * Boundaries are UTC month starts, the periods `monthPeriod` makes. A case gets one row per boundary between its
- * first visible event and its last change, which is a handful for the longest-open case; a case opened and closed
- * within a month gets none.
+ * first visible event and its last change (one a month for a case that stays open and is re-detected by every scan);
+ * a case opened and closed within a month gets none.
  */
 import type { LedgerEvent } from '../ingestion/patch-event.js';
 import type { VulnerabilityFact } from '../vulnerabilities/vulnerability-facts.js';
