@@ -7,7 +7,8 @@ import { loadFacts } from '../src/vulnerabilities/vulnerability.service.js';
 
 /**
  * Makes the month-boundary figures of the cases stored before this migration (ingestion makes them from now on):
- * only cases whose events span a month boundary can have any (started in an earlier month than their last change),
+ * only cases with a month start between their start and their last change can have any (the first month start at or
+ * after `started_at` is before the latest of `last_received_at`, `max_occurred_at`, `kev_added_at`),
  * read in pages of 500 cases with their events, folded as ingestion folds them, up to `now`.
  */
 export async function backfillMonthFigures(q: Pick<QueryRunner, 'query'>, now = Date.now()): Promise<number> {
@@ -24,8 +25,8 @@ export async function backfillMonthFigures(q: Pick<QueryRunner, 'query'>, now = 
     const spanning: { tenant_id: string; case_key: string }[] = await q.query(
       `SELECT tenant_id, case_key FROM remediation_cases
        WHERE (tenant_id, case_key) > ($1::uuid, $2) AND (tenant_id, case_key) <= ($3::uuid, $4)
-         AND date_trunc('month', started_at AT TIME ZONE INTERVAL '00:00') < date_trunc('month',
-           greatest(last_received_at, max_occurred_at, kev_added_at) AT TIME ZONE INTERVAL '00:00')`,
+         AND date_trunc('month', (started_at - interval '1 microsecond') AT TIME ZONE INTERVAL '00:00')
+           + interval '1 month' < greatest(last_received_at, max_occurred_at, kev_added_at) AT TIME ZONE INTERVAL '00:00'`,
       [...after, last.tenant_id, last.case_key],
     );
     after = [last.tenant_id, last.case_key];
