@@ -132,7 +132,7 @@ program
       } else throw new Error('feed is one of kev, nvd, epss');
       for (const r of results)
         console.log(
-          `${r.feed} ${r.version}: ${r.records} records, ${r.added} new, ${r.problems.length} problems`,
+          `${r.feed} ${r.version}: ${r.records} records, ${r.added} new, ${r.problems.length} problems, ${r.casesRefolded ?? 0} stored cases re-folded`,
         );
     } finally {
       await ctx.close();
