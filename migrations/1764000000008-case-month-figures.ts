@@ -1,15 +1,13 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { enableTenantRls } from './1764000000000-foundation.js';
-import type { SqlRow as Row } from '../src/database/sql-row.js';
-import { caseEventGroups, foldForStorage, upsertMonthFigures } from '../src/ingestion/ingestion.service.js';
-import { EVENT_COLUMNS } from '../src/ingestion/ledger-rows.js';
-import { loadFacts } from '../src/vulnerabilities/vulnerability.service.js';
+import { casesToStore, upsertMonthFigures } from '../src/ingestion/ingestion.service.js';
+import { monthBoundaryFigures } from '../src/metrics/month-figures.js';
 
 /**
  * Makes the month-boundary figures of the cases stored before this migration (ingestion makes them from now on):
  * only cases with a month start between their start and their last change can have any (the first month start at or
  * after `started_at` is before the latest of `last_received_at`, `max_occurred_at`, `kev_added_at`),
- * read in pages of 500 cases with their events, folded as ingestion folds them, up to `now`.
+ * read in pages of 500 cases with their events, with the month-boundary figures ingestion makes, up to `now`.
  */
 export async function backfillMonthFigures(q: Pick<QueryRunner, 'query'>, now = Date.now()): Promise<number> {
   let after: [string, string] = ['00000000-0000-0000-0000-000000000000', ''];
@@ -17,34 +15,24 @@ export async function backfillMonthFigures(q: Pick<QueryRunner, 'query'>, now = 
   for (;;) {
     const page: { tenant_id: string; case_key: string }[] = await q.query(
       `SELECT tenant_id, case_key FROM remediation_cases WHERE (tenant_id, case_key) > ($1::uuid, $2)
+         AND date_trunc('month', (started_at - interval '1 microsecond') AT TIME ZONE INTERVAL '00:00')
+           + interval '1 month' < greatest(last_received_at, max_occurred_at, kev_added_at) AT TIME ZONE INTERVAL '00:00'
        ORDER BY tenant_id, case_key LIMIT 500`,
       after,
     );
     if (page.length === 0) break;
     const last = page[page.length - 1];
-    const spanning: { tenant_id: string; case_key: string }[] = await q.query(
-      `SELECT tenant_id, case_key FROM remediation_cases
-       WHERE (tenant_id, case_key) > ($1::uuid, $2) AND (tenant_id, case_key) <= ($3::uuid, $4)
-         AND date_trunc('month', (started_at - interval '1 microsecond') AT TIME ZONE INTERVAL '00:00')
-           + interval '1 month' < greatest(last_received_at, max_occurred_at, kev_added_at) AT TIME ZONE INTERVAL '00:00'`,
-      [...after, last.tenant_id, last.case_key],
-    );
     after = [last.tenant_id, last.case_key];
     const byTenant = new Map<string, string[]>();
-    for (const r of spanning) byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), r.case_key]);
+    for (const r of page) byTenant.set(r.tenant_id, [...(byTenant.get(r.tenant_id) ?? []), r.case_key]);
     for (const [tenantId, keys] of byTenant) {
-      const rows: Row[] = await q.query(
-        `SELECT ${EVENT_COLUMNS}, case_key, (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname
-         FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
-        [tenantId, keys],
+      const { groups, facts } = await casesToStore(q, tenantId, keys);
+      const months = [...groups].flatMap(([key, g]) =>
+        monthBoundaryFigures(g.events, facts, g.hostname, { from: g.monthsFrom, until: now }).map((m) => ({
+          fold: { tenantId, key },
+          ...m,
+        })),
       );
-      const groups = caseEventGroups(rows);
-      const cves = new Set(rows.flatMap((r) => (r.cve_ids ?? []) as string[]));
-      const facts = await loadFacts(q, [...cves]);
-      const months = [...groups.values()].flatMap((g) => {
-        const s = foldForStorage(g, facts, now);
-        return (s.monthFigures ?? []).map((m) => ({ fold: s.fold, ...m }));
-      });
       written += months.length;
       await upsertMonthFigures(q, months);
     }

@@ -338,8 +338,10 @@ export class EvidenceService implements OnModuleInit {
     scope: PeriodEventsScope,
     file: string,
   ): { file: string; written: Promise<EventsCsvWritten> } | null {
-    const written = this.eventsCsvInWorker(tenantId, scope, file);
-    if (!written) return null;
+    const entry = this.config.packPartsConcurrent ? eventsCsvWorkerEntry() : null;
+    const databaseUrl = this.config.databaseUrl;
+    if (!entry || !databaseUrl) return null;
+    const written = runEventsCsvWorker(entry, { databaseUrl, tenantId, scope, file });
     // Awaited by the assembly, or by render's cleanup when the content fails first.
     written.catch(() => undefined);
     return { file, written };
@@ -441,12 +443,11 @@ export class EvidenceService implements OnModuleInit {
   }
 
   /**
-   * events.csv.gz of a pack: every event of the period as of its instant, made by the database (COPY). With
-   * PostgreSQL and concurrent pack parts, in a worker thread on a connection of its own (see events-csv-worker).
+   * events.csv.gz of a pack on this thread: every event of the period as of its instant, made by the database (COPY)
+   * on a pooled connection in the tenant's scope. With PostgreSQL and concurrent pack parts, render starts the same
+   * COPY in a worker thread instead (`startEventsCsvEarly`).
    */
   writeEventsCsv(tenantId: string, scope: PeriodEventsScope, file: string): Promise<EventsCsvWritten> {
-    const inWorker = this.eventsCsvInWorker(tenantId, scope, file);
-    if (inWorker) return inWorker;
     return writeEventsCsvGzByCopy(
       (sql, consume) =>
         withTenant(this.dataSource, tenantId, (em) =>
@@ -459,18 +460,6 @@ export class EvidenceService implements OnModuleInit {
       scope,
       file,
     );
-  }
-
-  /** events.csv.gz in a worker thread on a connection of its own, with PostgreSQL and concurrent parts; else null. */
-  private eventsCsvInWorker(
-    tenantId: string,
-    scope: PeriodEventsScope,
-    file: string,
-  ): Promise<EventsCsvWritten> | null {
-    const entry = this.config.packPartsConcurrent ? eventsCsvWorkerEntry() : null;
-    const databaseUrl = this.config.databaseUrl;
-    if (!entry || !databaseUrl) return null;
-    return runEventsCsvWorker(entry, { databaseUrl, tenantId, scope, file });
   }
 
   /**

@@ -16,13 +16,13 @@ import { latestClockAnchor } from '../metrics/sla-policy.js';
 import { batchMonthWindow, monthBoundaryFigures, type MonthFigures } from '../metrics/month-figures.js';
 import { storedFigures, type RemediationCase } from '../metrics/remediation-case.js';
 import type { VulnerabilityFact } from '../vulnerabilities/vulnerability-facts.js';
-import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
+import { loadFacts, VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
 import { parseRfc3339, validateEvent } from './event-input.js';
 import { GENESIS_PREV_HASH, rawPayloadDigest } from './ledger-hash.js';
 import { EVENT_COLUMNS, toLedgerEvent, type LedgerEventRow } from './ledger-rows.js';
 import { verifyTenantLedger, type LedgerVerification } from './ledger-verification.js';
 import { fastCanonicalJson, fastEventHash } from './fast-canonical.js';
-import type { EventDraft } from './patch-event.js';
+import type { EventDraft, LedgerEvent } from './patch-event.js';
 import type { SqlRow as Row } from '../database/sql-row.js';
 
 export const MAX_BATCH = 1000;
@@ -396,10 +396,10 @@ export class IngestionService {
       if (list === undefined) earlier.set(r.case_key, [toLedgerEvent(r)]);
       else list.push(toLedgerEvent(r));
     }
-    const cves = new Set<string>();
-    for (const list of [...touched.values()].map((g) => g.events).concat([...earlier.values()]))
-      for (const e of list) for (const c of e.cveIds) cves.add(c);
-    const facts = await this.vulnerabilities.factsFor(em, [...cves]);
+    const facts = await factsOfEvents(em, [
+      ...[...touched.values()].flatMap((g) => g.events),
+      ...[...earlier.values()].flat(),
+    ]);
     const groups: CaseToStore[] = [];
     const capped: { k: string; v: string }[] = [];
     for (const [key, g] of touched) {
@@ -444,22 +444,10 @@ export class IngestionService {
 
   /** Re-folds the given cases from all their events (a case's events are few; the fold is order-independent). */
   async refoldCases(em: EntityManager, tenantId: string, keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    const rows: Row[] = await em.query(
-      `SELECT ${EVENT_COLUMNS}, case_key, (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname
-       FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
-      [tenantId, keys],
-    );
-    await this.foldAndUpsert(em, [...caseEventGroups(rows).values()], Date.now());
-  }
-
-  private async foldAndUpsert(em: EntityManager, groups: CaseToStore[], now: number): Promise<void> {
-    const cves = new Set<string>();
-    for (const g of groups) for (const e of g.events) for (const c of e.cveIds) cves.add(c);
-    const facts = await this.vulnerabilities.factsFor(em, [...cves]);
+    const { groups, facts } = await casesToStore(em, tenantId, keys);
     await upsertCases(
       em,
-      groups.map((g) => foldForStorage(g, facts, now)),
+      [...groups.values()].map((g) => foldForStorage(g, facts, Date.now())),
     );
   }
 
@@ -479,6 +467,36 @@ export interface CaseToStore {
   events: LedgerEventRow[];
   hostname: string;
   monthsFrom: number;
+}
+
+/** The facts of the CVEs the events carry. */
+export function factsOfEvents(
+  em: Pick<EntityManager, 'query'>,
+  events: readonly LedgerEvent[],
+): Promise<Map<string, VulnerabilityFact>> {
+  return loadFacts(em, [...new Set(events.flatMap((e) => e.cveIds))]);
+}
+
+/** The given cases with all their events (and hostnames), to be folded whole, and the facts of their CVEs. */
+export async function casesToStore(
+  em: Pick<EntityManager, 'query'>,
+  tenantId: string,
+  keys: string[],
+): Promise<{ groups: Map<string, CaseToStore>; facts: Map<string, VulnerabilityFact> }> {
+  if (keys.length === 0) return { groups: new Map(), facts: new Map() };
+  const rows: Row[] = await em.query(
+    `SELECT ${EVENT_COLUMNS}, case_key, (SELECT hostname FROM assets a WHERE a.id = e.asset_id) AS hostname
+     FROM events e WHERE tenant_id = $1 AND case_key = ANY($2::text[])`,
+    [tenantId, keys],
+  );
+  const groups = caseEventGroups(rows);
+  return {
+    groups,
+    facts: await factsOfEvents(
+      em,
+      [...groups.values()].flatMap((g) => g.events),
+    ),
+  };
 }
 
 /**

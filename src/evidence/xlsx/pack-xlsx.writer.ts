@@ -11,9 +11,6 @@ import { type EventEmitter, once } from 'node:events';
 import { createRequire } from 'node:module';
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import type { XlsxOptions, XlsxResult } from './pack-xlsx-options.js';
-
-export { DEFAULT_EVENTS_CAP, XLSX_FILE, type XlsxOptions, type XlsxResult } from './pack-xlsx-options.js';
 import { nextTurn, ROWS_PER_TURN } from '../event-loop.js';
 import type { DurationStats, Rate } from '../../metrics/metrics-report.js';
 import type { EventStream, EvidencePackContent } from '../pack-content.js';
@@ -31,6 +28,7 @@ import {
   type Column,
   type Table,
 } from '../pack-tables.js';
+import type { XlsxOptions, XlsxResult } from './pack-xlsx-options.js';
 
 export const SHEETS = [
   'Summary',
