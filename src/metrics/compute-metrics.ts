@@ -286,12 +286,14 @@ function exposureDays(c: CaseFigures, e: number): number {
   return days(ms);
 }
 
-function monthStart(t: number): number {
+/** The UTC month start at or before `t`. */
+export function monthStart(t: number): number {
   const d = new Date(t);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
-function addMonths(t: number, n: number): number {
+/** The UTC month start `n` months after the month of `t`. */
+export function addMonths(t: number, n: number): number {
   const d = new Date(t);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1);
 }

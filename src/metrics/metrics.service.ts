@@ -15,9 +15,8 @@ import { clientScope, READ_ROLES, requireRole, type Actor } from '../tenancy/act
 import { isUuid } from '../tenancy/tenancy.service.js';
 import { SEVERITIES, type Severity } from '../vulnerabilities/vulnerability-facts.js';
 import { VulnerabilityService } from '../vulnerabilities/vulnerability.service.js';
-import { computeMetrics, figuresWindowStart } from './compute-metrics.js';
+import { computeMetrics, figuresWindowStart, monthStart } from './compute-metrics.js';
 import type { MetricsReport, Period } from './metrics-report.js';
-import { monthBoundaryAtOrBefore } from './month-figures.js';
 import { foldRemediationCase, visibleAt } from './remediation-case.fold.js';
 import { caseFigures, type CaseFigures, type RemediationCase } from './remediation-case.js';
 import {
@@ -327,7 +326,7 @@ export class MetricsService {
         new Date(asOf).toISOString(),
         new Date(windowStart).toISOString(),
         ...SEVERITIES.map(anchorFrom),
-        new Date(monthBoundaryAtOrBefore(asOf)).toISOString(),
+        new Date(monthStart(asOf)).toISOString(),
       ],
     );
     const out: CaseFigures[] = [];

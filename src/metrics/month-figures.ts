@@ -17,6 +17,7 @@
  */
 import type { LedgerEvent } from '../ingestion/patch-event.js';
 import type { VulnerabilityFact } from '../vulnerabilities/vulnerability-facts.js';
+import { addMonths, monthStart } from './compute-metrics.js';
 import { foldRemediationCase, kevListedAt } from './remediation-case.fold.js';
 import { storedFigures, type CaseFigures } from './remediation-case.js';
 
@@ -26,12 +27,6 @@ export interface MonthFigures {
   validTo: number;
   /** null when too large to store (`storedFigures`): such a case is re-folded. */
   figures: CaseFigures | null;
-}
-
-/** The UTC month start at or before `t`. */
-export function monthBoundaryAtOrBefore(t: number): number {
-  const d = new Date(t);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 }
 
 /** When an event becomes visible to a fold as of an instant (`visibleAt`): once both received and occurred. */
@@ -75,9 +70,9 @@ export function monthBoundaryFigures(
   const lastChange = changes[changes.length - 1];
   const out: MonthFigures[] = [];
   const start = Math.max(firstVisible, window.from);
-  let b = monthBoundaryAtOrBefore(start);
-  if (b < start) b = nextMonth(b);
-  for (; b <= window.until && b < lastChange; b = nextMonth(b)) {
+  let b = monthStart(start);
+  if (b < start) b = addMonths(b, 1);
+  for (; b <= window.until && b < lastChange; b = addMonths(b, 1)) {
     const validTo = changes.find((t) => t > b)!;
     const fold = foldRemediationCase(
       events as LedgerEvent[],
@@ -107,9 +102,4 @@ export function batchMonthWindow(
     before.length === 0 ? Number.NEGATIVE_INFINITY : changeInstants(before, facts).at(-1)!;
   const monthsFrom = Math.min(receivedBefore, batchVisible);
   return changesBefore > batchVisible ? { monthsFrom, capAt: batchVisible } : { monthsFrom };
-}
-
-function nextMonth(t: number): number {
-  const d = new Date(t);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
